@@ -1,0 +1,45 @@
+"""Number density of z-points against their L2 distance from the origin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zatlas.analysis.histogram import density_table, mode_and_fwhm
+
+
+def radii(z: np.ndarray, block: int = 65536) -> np.ndarray:
+    """L2 norms, computed in blocks so a memory-mapped array is never copied whole."""
+    out = np.empty(len(z), dtype=np.float64)
+    for i in range(0, len(z), block):
+        chunk = np.asarray(z[i : i + block], dtype=np.float64)
+        out[i : i + block] = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+    return out
+
+
+def radius_densities(r: np.ndarray, bin_widths) -> pd.DataFrame:
+    """One density table per bin width, stacked with a `bin_width` column."""
+    tables = [density_table(r, w).assign(bin_width=w) for w in bin_widths]
+    return pd.concat(tables, ignore_index=True)
+
+
+def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells) -> dict:
+    """Peak radius (mode of the smoothed histogram), moments and shell fractions."""
+    table = density_table(r, bin_width)
+    peak, fwhm = mode_and_fwhm(table["center"].to_numpy(), table["count"].to_numpy(), 1.0)
+    return {
+        "n": int(len(r)),
+        "z_dim": int(z_dim),
+        "gaussian_expectation": float(np.sqrt(z_dim)),
+        "peak_bin_width": float(bin_width),
+        "peak": peak,
+        "fwhm": fwhm,
+        "mean": float(r.mean()),
+        "std": float(r.std()),
+        "min": float(r.min()),
+        "max": float(r.max()),
+        "shells": [
+            {"low": float(lo), "high": float(hi), "fraction": float(np.mean((r >= lo) & (r <= hi)))}
+            for lo, hi in shells
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Data acquisition (CelebA or synthetic faces in CelebA's layout) and preparation."""

@@ -1,0 +1,143 @@
+"""The blog's convolutional encoder/decoder, the AE/VAE training wrapper and its losses."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from zatlas.config import ModelSpec
+
+BCE_EPS = 1e-7  # keeps log() away from 0 for saturated sigmoid outputs
+
+
+@keras.saving.register_keras_serializable(package="zatlas")
+class Sampling(layers.Layer):
+    """z = mu + exp(logvar / 2) * eps, eps ~ N(0, 1) clipped to |eps| <= eps_clip."""
+
+    def __init__(self, eps_clip: float | None = 5.0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.eps_clip = eps_clip
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mu, logvar = inputs
+        eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
+        if self.eps_clip is not None:
+            eps = ops.clip(eps, -self.eps_clip, self.eps_clip)
+        return mu + ops.exp(0.5 * logvar) * eps
+
+    def get_config(self):
+        return {**super().get_config(), "eps_clip": self.eps_clip, "seed": self.seed}
+
+
+def _latent_side(spec: ModelSpec) -> int:
+    return spec.image_size // 2 ** len(spec.filters)
+
+
+def build_encoder(spec: ModelSpec) -> keras.Model:
+    """Conv2D stack -> Flatten -> Dense z (AE) or Dense mu, Dense logvar (VAE)."""
+    x_in = keras.Input((spec.image_size, spec.image_size, 3), name="image")
+    x = x_in
+    for i, filters in enumerate(spec.filters):
+        x = layers.Conv2D(filters, spec.kernel_size, strides=2, padding="same", name=f"conv{i}")(x)
+        if spec.batch_norm:
+            x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.LeakyReLU(name=f"act{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    if spec.variational:
+        mu = layers.Dense(spec.z_dim, name="mu")(x)
+        logvar = layers.Dense(spec.z_dim, name="logvar")(x)
+        return keras.Model(x_in, [mu, logvar], name=f"{spec.name}_encoder")
+    z = layers.Dense(spec.z_dim, name="z")(x)
+    return keras.Model(x_in, z, name=f"{spec.name}_encoder")
+
+
+def build_decoder(spec: ModelSpec) -> keras.Model:
+    """Dense -> Reshape -> Conv2DTranspose stack mirroring the encoder -> sigmoid image."""
+    side = _latent_side(spec)
+    z_in = keras.Input((spec.z_dim,), name="z")
+    x = layers.Dense(side * side * spec.filters[-1], name="dense")(z_in)
+    x = layers.Reshape((side, side, spec.filters[-1]), name="reshape")(x)
+    x = layers.LeakyReLU(name="act_dense")(x)
+    for i, filters in enumerate(reversed(spec.filters[:-1])):
+        x = layers.Conv2DTranspose(filters, spec.kernel_size, strides=2, padding="same", name=f"deconv{i}")(x)
+        if spec.batch_norm:
+            x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.LeakyReLU(name=f"act{i}")(x)
+    x = layers.Conv2DTranspose(
+        3, spec.kernel_size, strides=2, padding="same", activation="sigmoid", name="image"
+    )(x)
+    return keras.Model(z_in, x, name=f"{spec.name}_decoder")
+
+
+def bce_sum(x, x_hat):
+    """Binary cross-entropy summed over the pixels of each image, averaged over the batch."""
+    p = ops.clip(x_hat, BCE_EPS, 1.0 - BCE_EPS)
+    per_pixel = -(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p))
+    return ops.mean(ops.sum(per_pixel, axis=(1, 2, 3)))
+
+
+def kl_divergence(mu, logvar):
+    """KL(N(mu, exp(logvar)) || N(0, 1)) summed over z, averaged over the batch."""
+    return ops.mean(-0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1))
+
+
+class LatentAutoencoder(keras.Model):
+    """Training wrapper for both the AE and the VAE; reports total, reco and KL losses."""
+
+    def __init__(self, encoder, decoder, spec: ModelSpec, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.spec = spec
+        self.sampler = Sampling(spec.eps_clip, seed=seed, name="sampling") if spec.variational else None
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reco_tracker = keras.metrics.Mean(name="reco_loss")
+        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reco_tracker, self.kl_tracker]
+
+    def loss_terms(self, x, training: bool):
+        if self.sampler is not None:
+            mu, logvar = self.encoder(x, training=training)
+            z = self.sampler([mu, logvar])
+            kl = kl_divergence(mu, logvar)
+        else:
+            z = self.encoder(x, training=training)
+            kl = ops.zeros(())
+        x_hat = self.decoder(z, training=training)
+        reco = bce_sum(x, x_hat)
+        return reco + self.spec.kl_factor * kl, reco, kl
+
+    def _track(self, total, reco, kl):
+        self.loss_tracker.update_state(total)
+        self.reco_tracker.update_state(reco)
+        self.kl_tracker.update_state(kl)
+        return {m.name: m.result() for m in self.metrics}
+
+    def call(self, x, training=False):
+        if self.sampler is not None:
+            mu, logvar = self.encoder(x, training=training)
+            return self.decoder(self.sampler([mu, logvar]), training=training)
+        return self.decoder(self.encoder(x, training=training), training=training)
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x = data[0] if isinstance(data, tuple) else data
+        with tf.GradientTape() as tape:
+            total, reco, kl = self.loss_terms(x, training=True)
+        grads = tape.gradient(total, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        return self._track(total, reco, kl)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        return self._track(*self.loss_terms(x, training=False))
+
+
+def build_autoencoder(spec: ModelSpec, seed: int | None = None) -> LatentAutoencoder:
+    return LatentAutoencoder(build_encoder(spec), build_decoder(spec), spec, seed=seed, name=spec.name)

@@ -1,0 +1,159 @@
+"""Every figure of the study. Each takes tables/arrays and writes one PNG."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from zatlas.plots import plt, save, scatter_style
+
+
+def plot_history(history: pd.DataFrame, title: str, path) -> None:
+    cols = [c for c in ("loss", "reco_loss", "kl_loss") if c in history]
+    fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3.4), squeeze=False)
+    for ax, col in zip(axes[0], cols, strict=True):
+        ax.plot(history["epoch"], history[col], "o-", label="train")
+        if f"val_{col}" in history:
+            ax.plot(history["epoch"], history[f"val_{col}"], "s--", label="validation")
+        ax.set(xlabel="epoch", title=col.replace("_", " "))
+        ax.legend()
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_radius(densities: pd.DataFrame, summary: dict, title: str, path) -> None:
+    widths = sorted(densities["bin_width"].unique(), reverse=True)
+    fig, axes = plt.subplots(1, len(widths), figsize=(5 * len(widths), 3.6), squeeze=False)
+    for ax, w in zip(axes[0], widths, strict=True):
+        t = densities[densities["bin_width"] == w]
+        ax.step(t["center"], t["count"], where="mid", lw=1)
+        ax.axvline(summary["gaussian_expectation"], color="k", ls=":", label="sqrt(z_dim)")
+        ax.axvline(summary["peak"], color="C3", ls="--", label=f"peak {summary['peak']:.2f}")
+        ax.set(xlabel="radius ||z||", ylabel=f"points per bin of {w:g}", title=f"bin width {w:g}")
+        ax.legend()
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_radius_overlay(tables: dict[str, pd.DataFrame], z_dim: int, path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, t in tables.items():
+        ax.plot(t["center"], t["density"], label=name)
+    ax.axvline(math.sqrt(z_dim), color="k", ls=":", label="sqrt(z_dim)")
+    ax.set(xlabel="radius ||z||", ylabel="number density (normalized)", title="radius, all models")
+    ax.legend()
+    save(fig, path)
+
+
+def plot_axes_all(edges: np.ndarray, counts: np.ndarray, title: str, path) -> None:
+    centers = (edges[:-1] + edges[1:]) / 2
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for row in counts:
+        ax.plot(centers, row, lw=0.5, alpha=0.5)
+    ax.set(xlabel="z value along the axis", ylabel="points per bin", title=title)
+    save(fig, path)
+
+
+def plot_axes_dominant(edges, counts, dominant: pd.DataFrame, title: str, path) -> None:
+    centers = (edges[:-1] + edges[1:]) / 2
+    n = max(len(dominant), 1)
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    if dominant.empty:
+        axes[0, 0].set_visible(True)
+        axes[0, 0].text(0.5, 0.5, "no dominant axis", ha="center", va="center")
+        axes[0, 0].set_axis_off()
+    median = counts.mean(axis=0)
+    for ax, (_, r) in zip(axes.flat, dominant.iterrows(), strict=False):
+        ax.set_visible(True)
+        ax.plot(centers, median, color="0.6", lw=0.8, label="mean of all axes")
+        ax.plot(centers, counts[int(r["axis"])], color="C3", lw=1)
+        ax.set_title(f"axis {int(r['axis'])}: centre {r['center']:.2f}, FWHM {r['fwhm']:.2f}", fontsize=8)
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_pca_variance(table: pd.DataFrame, title: str, path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.bar(table["component"], table["ratio"], color="C0", label="ratio")
+    ax2 = ax.twinx()
+    ax2.plot(table["component"], table["cumulative"], color="C3", label="cumulative")
+    ax2.set_ylim(0, 1.02)
+    ax.set(xlabel="principal component", ylabel="explained variance ratio", title=title)
+    ax2.set_ylabel("cumulative")
+    save(fig, path)
+
+
+def plot_planes(points: dict[str, np.ndarray], zooms, title: str, path) -> None:
+    """Rows: planes; columns: zoom squares around the origin."""
+    fig, axes = plt.subplots(
+        len(points), len(zooms), figsize=(3.2 * len(zooms), 3.2 * len(points)), squeeze=False
+    )
+    for row, (label, xy) in zip(axes, points.items(), strict=True):
+        for ax, zoom in zip(row, zooms, strict=True):
+            ax.scatter(xy[:, 0], xy[:, 1], **scatter_style(len(xy)))
+            if zoom is not None:
+                ax.set_xlim(-zoom / 2, zoom / 2)
+                ax.set_ylim(-zoom / 2, zoom / 2)
+            ax.set_aspect("equal", adjustable="datalim" if zoom is None else "box")
+            ax.set_title(f"{label}, {'full view' if zoom is None else f'side {zoom:g}'}", fontsize=8)
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_tsne(embedding: np.ndarray, colors: np.ndarray | None, title: str, path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 6))
+    style = scatter_style(len(embedding))
+    if colors is None:
+        ax.scatter(embedding[:, 0], embedding[:, 1], **style)
+    else:
+        ax.scatter(embedding[:, 0], embedding[:, 1], c=colors, cmap="coolwarm", **style)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    save(fig, path)
+
+
+def plot_inertia(summary: pd.DataFrame, elbow: int, title: str, path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.fill_between(summary["k"], summary["min"], summary["max"], alpha=0.3, label="min-max over seeds")
+    ax.plot(summary["k"], summary["mean"], "o-", ms=3, label="mean")
+    ax.axvline(elbow, color="C3", ls="--", label=f"elbow k={elbow}")
+    ax.set(xlabel="k", ylabel="inertia", title=title)
+    ax.legend()
+    save(fig, path)
+
+
+def plot_vae_stats(logvar_hist, diff_hist, title: str, path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, (counts, edges), label in zip(
+        axes, (logvar_hist, diff_hist), ("logvar", "|z - mu|"), strict=True
+    ):
+        ax.stairs(counts, edges)
+        ax.set(xlabel=label, ylabel="components", yscale="log")
+    fig.suptitle(title)
+    save(fig, path)
+
+
+def plot_image_grid(groups: dict[str, np.ndarray], title: str, path, per_row: int = 12) -> None:
+    """One block of images per group (e.g. per distribution), each block its own rows."""
+    n_rows = sum(math.ceil(len(imgs) / per_row) for imgs in groups.values())
+    fig, axes = plt.subplots(n_rows, per_row, figsize=(per_row * 0.9, n_rows * 1.0 + 0.4), squeeze=False)
+    row = 0
+    for label, imgs in groups.items():
+        for start in range(0, len(imgs), per_row):
+            for col in range(per_row):
+                ax = axes[row, col]
+                ax.set_axis_off()
+                if start + col < len(imgs):
+                    ax.imshow(imgs[start + col])
+            axes[row, 0].set_title(label if start == 0 else "", fontsize=7, loc="left")
+            row += 1
+    fig.suptitle(title)
+    save(fig, path)

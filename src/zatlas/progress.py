@@ -1,0 +1,22 @@
+"""Progress bars that stay quiet when nobody watches (logs, CI)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tqdm.auto import tqdm
+
+
+def progress(iterable, desc: str, total: int | None = None):
+    """tqdm on a terminal; in a log file, a line every 10% so long work still shows progress."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    return tqdm(
+        iterable,
+        desc=desc,
+        total=total,
+        disable=None if interactive else False,
+        mininterval=0.5 if interactive else 30.0,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )

@@ -1,0 +1,39 @@
+# The raw files are not declared outputs: Snakemake deletes declared outputs before a job
+# runs, and a 1.4 GB archive placed by hand must never be deleted. The source record is.
+rule acquire:
+    output:
+        source="resources/{dataset}/source.json",
+    params:
+        dataset=config["data"]["dataset"],
+        n_images=n_available(config),
+        seed=config["seed"],
+    log:
+        "resources/{dataset}/acquire.log",
+    benchmark:
+        "resources/{dataset}/acquire.benchmark.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    script:
+        "../scripts/acquire.py"
+
+
+rule prepare:
+    input:
+        source=expand(rules.acquire.output.source, dataset=DATASET),
+    output:
+        images="results/{run}/data/images.npy",
+        attributes="results/{run}/data/attributes.parquet",
+        summary="results/{run}/data/prepare.json",
+    params:
+        data=config["data"],
+    threads: 4
+    resources:
+        mem_mb=4000,
+    log:
+        "results/{run}/logs/prepare.log",
+    benchmark:
+        "results/{run}/benchmarks/prepare/all.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    script:
+        "../scripts/prepare.py"

@@ -1,0 +1,16 @@
+from zatlas.logs import run_stage
+from zatlas.stages import compare
+
+models, vaes = snakemake.params.models, snakemake.params.vaes
+run_stage(
+    compare,
+    snakemake.log[0],
+    radius_tables=dict(zip(models, snakemake.input.radius_tables)),
+    radius_summaries=dict(zip(models, snakemake.input.radius_summaries)),
+    dominant_tables=dict(zip(models, snakemake.input.dominant)),
+    inertia_summaries=dict(zip(models, snakemake.input.inertia)),
+    vae_summaries=dict(zip(vaes, snakemake.input.vae)),
+    table=snakemake.output.table,
+    figure=snakemake.output.figure,
+    z_dim=snakemake.params.z_dim,
+)

@@ -1,0 +1,12 @@
+from zatlas.logs import run_stage
+from zatlas.stages import report
+
+run_stage(
+    report,
+    snakemake.log[0],
+    config=snakemake.config,
+    inputs=list(snakemake.input),
+    captions_dir=snakemake.params.captions,
+    benchmarks_dir=snakemake.params.benchmarks,
+    out_html=snakemake.output.html,
+)
