@@ -1,6 +1,5 @@
 """zatlas: map the latent space of autoencoders and VAEs trained on CelebA faces."""
 
-
 from snakemake.utils import min_version
 
 min_version("9.0")

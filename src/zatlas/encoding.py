@@ -40,8 +40,12 @@ def encode_images(
     n = len(images)
     outs = {"z": np.lib.format.open_memmap(z_out, mode="w+", dtype=np.float32, shape=(n, z_dim))}
     if variational:
-        outs["mu"] = np.lib.format.open_memmap(mu_out, mode="w+", dtype=np.float32, shape=(n, z_dim))
-        outs["logvar"] = np.lib.format.open_memmap(logvar_out, mode="w+", dtype=np.float32, shape=(n, z_dim))
+        outs["mu"] = np.lib.format.open_memmap(
+            mu_out, mode="w+", dtype=np.float32, shape=(n, z_dim)
+        )
+        outs["logvar"] = np.lib.format.open_memmap(
+            logvar_out, mode="w+", dtype=np.float32, shape=(n, z_dim)
+        )
         sampler = Sampling(eps_clip, seed=seed)
     for start in progress(range(0, n, batch_size), desc="encoding", total=-(-n // batch_size)):
         x = np.asarray(images[start : start + batch_size], dtype=np.float32) / 255.0
@@ -61,6 +65,8 @@ def decode_points(decoder, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """uint8 images (n, H, W, 3) decoded from float z-points."""
     out = []
     for start in range(0, len(z), batch_size):
-        batch = np.asarray(decoder(z[start : start + batch_size].astype(np.float32), training=False))
+        batch = np.asarray(
+            decoder(z[start : start + batch_size].astype(np.float32), training=False)
+        )
         out.append(np.clip(np.rint(batch * 255.0), 0, 255).astype(np.uint8))
     return np.concatenate(out) if out else np.zeros((0,), np.uint8)

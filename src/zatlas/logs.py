@@ -42,7 +42,9 @@ def run_stage(func: Callable, log: str | None, **kwargs):
             start = time.perf_counter()
             print(f"[zatlas] {func.__name__} started", flush=True)
             result = func(**kwargs)
-            print(f"[zatlas] {func.__name__} done in {time.perf_counter() - start:.1f} s", flush=True)
+            print(
+                f"[zatlas] {func.__name__} done in {time.perf_counter() - start:.1f} s", flush=True
+            )
             return result
     except ZatlasError as exc:
         message = f"zatlas error in {func.__name__}: {exc}"

@@ -61,7 +61,9 @@ def build_decoder(spec: ModelSpec) -> keras.Model:
     x = layers.Reshape((side, side, spec.filters[-1]), name="reshape")(x)
     x = layers.LeakyReLU(name="act_dense")(x)
     for i, filters in enumerate(reversed(spec.filters[:-1])):
-        x = layers.Conv2DTranspose(filters, spec.kernel_size, strides=2, padding="same", name=f"deconv{i}")(x)
+        x = layers.Conv2DTranspose(
+            filters, spec.kernel_size, strides=2, padding="same", name=f"deconv{i}"
+        )(x)
         if spec.batch_norm:
             x = layers.BatchNormalization(name=f"bn{i}")(x)
         x = layers.LeakyReLU(name=f"act{i}")(x)
@@ -91,7 +93,9 @@ class LatentAutoencoder(keras.Model):
         self.encoder = encoder
         self.decoder = decoder
         self.spec = spec
-        self.sampler = Sampling(spec.eps_clip, seed=seed, name="sampling") if spec.variational else None
+        self.sampler = (
+            Sampling(spec.eps_clip, seed=seed, name="sampling") if spec.variational else None
+        )
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reco_tracker = keras.metrics.Mean(name="reco_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
@@ -140,4 +144,6 @@ class LatentAutoencoder(keras.Model):
 
 
 def build_autoencoder(spec: ModelSpec, seed: int | None = None) -> LatentAutoencoder:
-    return LatentAutoencoder(build_encoder(spec), build_decoder(spec), spec, seed=seed, name=spec.name)
+    return LatentAutoencoder(
+        build_encoder(spec), build_decoder(spec), spec, seed=seed, name=spec.name
+    )

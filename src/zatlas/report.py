@@ -25,8 +25,16 @@ TOPICS = {
     "samples": "Images from random z-points",
     "compare": "AE vs VAE",
 }
-PACKAGES = ("tensorflow", "keras", "numpy", "scikit-learn", "openTSNE", "pandas", "matplotlib",
-            "snakemake")
+PACKAGES = (
+    "tensorflow",
+    "keras",
+    "numpy",
+    "scikit-learn",
+    "openTSNE",
+    "pandas",
+    "matplotlib",
+    "snakemake",
+)
 MAX_TABLE_ROWS = 30
 
 STYLE = """
@@ -119,10 +127,17 @@ def provenance(config: dict, benchmarks: list[str]) -> dict:
         except metadata.PackageNotFoundError:
             versions[pkg] = "not installed"
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, check=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown (not a git checkout)", None
     rows = []
@@ -130,14 +145,25 @@ def provenance(config: dict, benchmarks: list[str]) -> dict:
         p = Path(b)
         if p.exists():
             t = pd.read_csv(p, sep="\t")
-            rows.append({"rule": p.parent.name, "job": p.stem, "seconds": float(t["s"].iloc[-1]),
-                         "max_rss_mb": float(t["max_rss"].iloc[-1]) if "max_rss" in t else None})
-    return {"versions": versions, "git_commit": commit, "git_dirty": dirty,
-            "benchmarks": pd.DataFrame(rows)}
+            rows.append(
+                {
+                    "rule": p.parent.name,
+                    "job": p.stem,
+                    "seconds": float(t["s"].iloc[-1]),
+                    "max_rss_mb": float(t["max_rss"].iloc[-1]) if "max_rss" in t else None,
+                }
+            )
+    return {
+        "versions": versions,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "benchmarks": pd.DataFrame(rows),
+    }
 
 
-def build_report(config: dict, inputs: list[str], captions_dir: str, benchmarks: list[str],
-                 out_html: str) -> None:
+def build_report(
+    config: dict, inputs: list[str], captions_dir: str, benchmarks: list[str], out_html: str
+) -> None:
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for p in inputs]
@@ -146,14 +172,19 @@ def build_report(config: dict, inputs: list[str], captions_dir: str, benchmarks:
         topic, model = classify(str(p))
         grouped[topic][model].append(p)
 
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>zatlas: {html.escape(config['run'])}"
-             f"</title><style>{STYLE}</style></head><body>",
-             f"<h1>zatlas report — run <code>{html.escape(config['run'])}</code></h1>"]
+    run = html.escape(config["run"])
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>zatlas: {run}</title>"
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>zatlas report — run <code>{run}</code></h1>",
+    ]
     summary = summary_rows(paths)
     parts.append("<h2 id='summary'>Summary</h2>")
     if summary is not None:
         parts.append(_table(summary))
-    parts.append("<p class='caption'>" + html.escape(read_caption(captions_dir, "summary")) + "</p>")
+    parts.append(
+        "<p class='caption'>" + html.escape(read_caption(captions_dir, "summary")) + "</p>"
+    )
     for data_file in grouped.get("data", {}).get("", []):
         parts.append(render_file(data_file, out.parent))
 
@@ -172,14 +203,24 @@ def build_report(config: dict, inputs: list[str], captions_dir: str, benchmarks:
 
     prov = provenance(config, benchmarks)
     parts.append("<h2 id='provenance'>Provenance</h2>")
-    parts.append(f"<p>git commit <code>{html.escape(prov['git_commit'])}</code>"
-                 f"{' (uncommitted changes)' if prov['git_dirty'] else ''}</p>")
-    parts.append(_table(pd.DataFrame({"package": list(prov["versions"]),
-                                      "version": list(prov["versions"].values())})))
+    parts.append(
+        f"<p>git commit <code>{html.escape(prov['git_commit'])}</code>"
+        f"{' (uncommitted changes)' if prov['git_dirty'] else ''}</p>"
+    )
+    parts.append(
+        _table(
+            pd.DataFrame(
+                {"package": list(prov["versions"]), "version": list(prov["versions"].values())}
+            )
+        )
+    )
     if not prov["benchmarks"].empty:
         parts.append("<h3>Runtime and peak memory per job</h3>")
         parts.append(prov["benchmarks"].to_html(index=False, float_format=lambda v: f"{v:.1f}"))
-    parts.append("<h3>Resolved config</h3><pre>"
-                 + html.escape(yaml.safe_dump(config, sort_keys=False)) + "</pre>")
+    parts.append(
+        "<h3>Resolved config</h3><pre>"
+        + html.escape(yaml.safe_dump(config, sort_keys=False))
+        + "</pre>"
+    )
     parts.append("</body></html>")
     out.write_text("\n".join(parts), encoding="utf-8")

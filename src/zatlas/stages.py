@@ -53,8 +53,12 @@ def acquire(dataset: str, source_record: str, n_images: int, seed: int) -> None:
         from zatlas.data.synthetic import write_synthetic_celeba
 
         layout = write_synthetic_celeba(out_dir, n_images, seed)
-        record = {"source": "synthetic", "n_images": n_images, "seed": seed,
-                  "md5": {p.name: md5sum(p) for p in (layout.zip, layout.partition, layout.attributes)}}
+        record = {
+            "source": "synthetic",
+            "n_images": n_images,
+            "seed": seed,
+            "md5": {p.name: md5sum(p) for p in (layout.zip, layout.partition, layout.attributes)},
+        }
     else:
         from zatlas.data.celeba import acquire_celeba
 
@@ -83,8 +87,18 @@ def prepare(raw_dir, images, attributes, summary, image_size, crop, n_images, on
 # -- models -------------------------------------------------------------------------------
 
 
-def train(images, attributes, model: ModelSpec, training: TrainSpec, encoder, decoder, history,
-          summary, figure, backup_dir) -> None:
+def train(
+    images,
+    attributes,
+    model: ModelSpec,
+    training: TrainSpec,
+    encoder,
+    decoder,
+    history,
+    summary,
+    figure,
+    backup_dir,
+) -> None:
     from zatlas.plots.figures import plot_history
     from zatlas.training import train_model
 
@@ -115,22 +129,47 @@ def radius(z, densities, summary, figure, model: str, bin_widths, shells) -> Non
     plot_radius(table, stats, _title(model, "number density vs radius"), figure)
 
 
-def axes(z, table, dominant, figure_all, figure_dominant, model: str, bin_width,
-         center_threshold, width_factor, max_plotted) -> None:
+def axes(
+    z,
+    table,
+    dominant,
+    figure_all,
+    figure_dominant,
+    model: str,
+    bin_width,
+    center_threshold,
+    width_factor,
+    max_plotted,
+) -> None:
     from zatlas.plots.figures import plot_axes_all, plot_axes_dominant
 
     per_axis, edges, counts = axes_an.axis_table(_load(z), bin_width)
     dom = axes_an.dominant_axes(per_axis, center_threshold, width_factor)
     per_axis.to_csv(table, index=False)
     dom.to_csv(dominant, index=False)
-    plot_axes_all(edges, counts, _title(model, f"density along all {len(per_axis)} axes"), figure_all)
+    plot_axes_all(
+        edges, counts, _title(model, f"density along all {len(per_axis)} axes"), figure_all
+    )
     plot_axes_dominant(
         edges, counts, dom.head(max_plotted), _title(model, "dominant axes"), figure_dominant
     )
 
 
-def pca(threads: int, z, axes_table, variance, variance_figure, zoom_table, planes_figure, axis_planes_figure,
-        model: str, planes, zooms, max_points, seed) -> None:
+def pca(
+    threads: int,
+    z,
+    axes_table,
+    variance,
+    variance_figure,
+    zoom_table,
+    planes_figure,
+    axis_planes_figure,
+    model: str,
+    planes,
+    zooms,
+    max_points,
+    seed,
+) -> None:
     from zatlas.plots.figures import plot_pca_variance, plot_planes
 
     limit_threads(threads)
@@ -146,14 +185,33 @@ def pca(threads: int, z, axes_table, variance, variance_figure, zoom_table, plan
     axis_planes = {f"axis {top[0]}/axis {top[1]}": np.asarray(zs[:, top])}
     counts = pca_an.zoom_counts({**pc_planes, **axis_planes}, zooms)
     counts.to_csv(zoom_table, index=False)
-    plot_planes({k: v[shown] for k, v in pc_planes.items()}, zooms,
-                _title(model, "PC planes"), planes_figure)
-    plot_planes({k: v[shown] for k, v in axis_planes.items()}, zooms,
-                _title(model, "planes of the two most dominant axes"), axis_planes_figure)
+    plot_planes(
+        {k: v[shown] for k, v in pc_planes.items()},
+        zooms,
+        _title(model, "PC planes"),
+        planes_figure,
+    )
+    plot_planes(
+        {k: v[shown] for k, v in axis_planes.items()},
+        zooms,
+        _title(model, "planes of the two most dominant axes"),
+        axis_planes_figure,
+    )
 
 
-def tsne(z, attributes, embedding, summary, figure, model: str, variant: str, params: dict,
-         color_by, seed, threads: int = 1) -> None:
+def tsne(
+    z,
+    attributes,
+    embedding,
+    summary,
+    figure,
+    model: str,
+    variant: str,
+    params: dict,
+    color_by,
+    seed,
+    threads: int = 1,
+) -> None:
     import time
 
     from zatlas.plots.figures import plot_tsne
@@ -174,13 +232,35 @@ def tsne(z, attributes, embedding, summary, figure, model: str, variant: str, pa
         out[color_by] = attrs[idx]
         colors = out[color_by].to_numpy()
     out.to_csv(embedding, index=False)
-    _write_json(summary, {"model": model, "variant": variant, **params, "n_used": int(len(idx)),
-                          "kl_divergence": kl, "seconds": seconds, "threads": threads})
+    _write_json(
+        summary,
+        {
+            "model": model,
+            "variant": variant,
+            **params,
+            "n_used": int(len(idx)),
+            "kl_divergence": kl,
+            "seconds": seconds,
+            "threads": threads,
+        },
+    )
     plot_tsne(emb, colors, _title(model, f"t-SNE {variant}"), figure)
 
 
-def inertia(threads: int, z, sweep, summary, figure, model: str, k_min, k_max, k_step, n_seeds, max_points,
-            seed) -> None:
+def inertia(
+    threads: int,
+    z,
+    sweep,
+    summary,
+    figure,
+    model: str,
+    k_min,
+    k_max,
+    k_step,
+    n_seeds,
+    max_points,
+    seed,
+) -> None:
     from zatlas.plots.figures import plot_inertia
 
     limit_threads(threads)
@@ -191,8 +271,15 @@ def inertia(threads: int, z, sweep, summary, figure, model: str, k_min, k_max, k
     table.to_csv(sweep, index=False)
     stats = kmeans_an.summarize_sweep(table)
     elbow = kmeans_an.kneedle_elbow(stats["k"].to_numpy(), stats["mean"].to_numpy())
-    _write_json(summary, {"model": model, "n_points": int(len(idx)), "elbow_k": elbow,
-                          "per_k": stats.to_dict(orient="records")})
+    _write_json(
+        summary,
+        {
+            "model": model,
+            "n_points": int(len(idx)),
+            "elbow_k": elbow,
+            "per_k": stats.to_dict(orient="records"),
+        },
+    )
     plot_inertia(stats, elbow, _title(model, "k-means inertia"), figure)
 
 
@@ -206,12 +293,28 @@ def vae_stats(z, mu, logvar, table, summary, figure, model: str) -> None:
     sample = tsne_an.subset(len(zs), 20_000, 0)
     lv = np.asarray(lvs[sample]).ravel()
     diff = np.abs(np.asarray(zs[sample]) - np.asarray(mus[sample])).ravel()
-    plot_vae_stats(np.histogram(lv, 100), np.histogram(diff, 100),
-                   _title(model, "logvar and |z - mu| (all components)"), figure)
+    plot_vae_stats(
+        np.histogram(lv, 100),
+        np.histogram(diff, 100),
+        _title(model, "logvar and |z - mu| (all components)"),
+        figure,
+    )
 
 
-def samples(z, images, encoder, decoder, summary, samples_figure, reconstructions_figure,
-            model: str, distributions, n, n_reconstructions, seed) -> None:
+def samples(
+    z,
+    images,
+    encoder,
+    decoder,
+    summary,
+    samples_figure,
+    reconstructions_figure,
+    model: str,
+    distributions,
+    n,
+    n_reconstructions,
+    seed,
+) -> None:
     from zatlas.encoding import decode_points, load_model
     from zatlas.plots.figures import plot_image_grid
 
@@ -225,13 +328,15 @@ def samples(z, images, encoder, decoder, summary, samples_figure, reconstruction
         imgs = decode_points(dec, pts)
         groups[dist["name"]] = imgs
         ratio = samples_an.nearest_data_ratio(data_ref, pts)
-        rows.append({
-            "distribution": dist["name"],
-            "n": n,
-            "radius_mean": float(np.linalg.norm(pts, axis=1).mean()),
-            "nearest_data_ratio_median": float(np.median(ratio)),
-            "pixel_std_mean": float(imgs.reshape(len(imgs), -1).std(axis=1).mean()),
-        })
+        rows.append(
+            {
+                "distribution": dist["name"],
+                "n": n,
+                "radius_mean": float(np.linalg.norm(pts, axis=1).mean()),
+                "nearest_data_ratio_median": float(np.median(ratio)),
+                "pixel_std_mean": float(imgs.reshape(len(imgs), -1).std(axis=1).mean()),
+            }
+        )
     pd.DataFrame(rows).to_csv(summary, index=False)
     plot_image_grid(groups, _title(model, "images decoded from random z-points"), samples_figure)
 
@@ -241,13 +346,24 @@ def samples(z, images, encoder, decoder, summary, samples_figure, reconstruction
     enc = load_model(encoder)
     code = enc(originals.astype(np.float32) / 255.0, training=False)
     mean = np.asarray(code[0] if isinstance(code, list | tuple) else code)
-    plot_image_grid({"originals": originals, "reconstructions (from mu / z)": decode_points(dec, mean)},
-                    _title(model, "reconstructions of real images"), reconstructions_figure,
-                    per_row=max(len(pick), 1))
+    plot_image_grid(
+        {"originals": originals, "reconstructions (from mu / z)": decode_points(dec, mean)},
+        _title(model, "reconstructions of real images"),
+        reconstructions_figure,
+        per_row=max(len(pick), 1),
+    )
 
 
-def compare(radius_tables: dict, radius_summaries: dict, dominant_tables: dict,
-            inertia_summaries: dict, vae_summaries: dict, table, figure, z_dim: int) -> None:
+def compare(
+    radius_tables: dict,
+    radius_summaries: dict,
+    dominant_tables: dict,
+    inertia_summaries: dict,
+    vae_summaries: dict,
+    table,
+    figure,
+    z_dim: int,
+) -> None:
     from zatlas.plots.figures import plot_radius_overlay
 
     rows = []
@@ -271,15 +387,26 @@ def compare(radius_tables: dict, radius_summaries: dict, dominant_tables: dict,
             row[f"fraction_{shell['low']:g}_{shell['high']:g}"] = shell["fraction"]
         if model in vae_summaries:
             vs = json.loads(Path(vae_summaries[model]).read_text())
-            row.update({k: vs[k] for k in ("logvar_mean", "logvar_min", "logvar_max",
-                                           "abs_z_minus_mu_max", "radius_rel_diff_max")})
+            row.update(
+                {
+                    k: vs[k]
+                    for k in (
+                        "logvar_mean",
+                        "logvar_min",
+                        "logvar_max",
+                        "abs_z_minus_mu_max",
+                        "radius_rel_diff_max",
+                    )
+                }
+            )
         rows.append(row)
     pd.DataFrame(rows).to_csv(table, index=False)
     plot_radius_overlay(overlay, z_dim, figure)
 
 
-def report(config: dict, inputs: list[str], captions_dir: str, benchmarks_dir: str,
-           out_html: str) -> None:
+def report(
+    config: dict, inputs: list[str], captions_dir: str, benchmarks_dir: str, out_html: str
+) -> None:
     from zatlas.report import build_report
 
     benchmarks = sorted(str(p) for p in Path(benchmarks_dir).glob("**/*.tsv"))

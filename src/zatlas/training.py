@@ -31,7 +31,9 @@ def split_indices(attributes_path: str | Path, split: str) -> np.ndarray:
     return np.flatnonzero(table["split"].to_numpy() == split)
 
 
-def make_dataset(images: np.ndarray, indices: np.ndarray, batch_size: int, shuffle: bool, seed: int):
+def make_dataset(
+    images: np.ndarray, indices: np.ndarray, batch_size: int, shuffle: bool, seed: int
+):
     """tf.data pipeline of float32 images in [0, 1] from rows `indices` of a uint8 array."""
     import tensorflow as tf
 

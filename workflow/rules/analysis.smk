@@ -10,14 +10,14 @@ rule radius:
             category="Radius",
             subcategory="{model}",
         ),
-    params:
-        settings=config["analysis"]["radius"],
     log:
         "results/{run}/logs/radius/{model}.log",
     benchmark:
         "results/{run}/benchmarks/radius/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    params:
+        settings=config["analysis"]["radius"],
     script:
         "../scripts/radius.py"
 
@@ -40,14 +40,14 @@ rule axes:
             category="Axes",
             subcategory="{model}",
         ),
-    params:
-        settings=config["analysis"]["axes"],
     log:
         "results/{run}/logs/axes/{model}.log",
     benchmark:
         "results/{run}/benchmarks/axes/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    params:
+        settings=config["analysis"]["axes"],
     script:
         "../scripts/axes.py"
 
@@ -77,16 +77,16 @@ rule pca:
             category="PCA",
             subcategory="{model}",
         ),
-    params:
-        settings=config["analysis"]["pca"],
-        seed=config["seed"],
-    threads: 2
     log:
         "results/{run}/logs/pca/{model}.log",
     benchmark:
         "results/{run}/benchmarks/pca/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    threads: 2
+    params:
+        settings=config["analysis"]["pca"],
+        seed=config["seed"],
     script:
         "../scripts/pca.py"
 
@@ -105,19 +105,19 @@ rule tsne:
             subcategory="{model}",
             labels={"model": "{model}", "variant": "{variant}"},
         ),
-    params:
-        tsne=tsne_params,
-        color_by=config["analysis"]["tsne"]["color_by"],
-        seed=config["seed"],
-    threads: 4
-    resources:
-        mem_mb=8000,
     log:
         "results/{run}/logs/tsne/{model}_{variant}.log",
     benchmark:
         "results/{run}/benchmarks/tsne/{model}_{variant}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        tsne=tsne_params,
+        color_by=config["analysis"]["tsne"]["color_by"],
+        seed=config["seed"],
     script:
         "../scripts/tsne.py"
 
@@ -134,18 +134,18 @@ rule inertia:
             category="k-means",
             subcategory="{model}",
         ),
-    params:
-        settings=config["analysis"]["kmeans"],
-        seed=config["seed"],
-    threads: 4
-    resources:
-        mem_mb=8000,
     log:
         "results/{run}/logs/inertia/{model}.log",
     benchmark:
         "results/{run}/benchmarks/inertia/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        settings=config["analysis"]["kmeans"],
+        seed=config["seed"],
     script:
         "../scripts/inertia.py"
 
@@ -164,12 +164,12 @@ rule vae_stats:
             category="VAE statistics",
             subcategory="{model}",
         ),
-    wildcard_constraints:
-        model=one_of(VAES),
     log:
         "results/{run}/logs/vae_stats/{model}.log",
     benchmark:
         "results/{run}/benchmarks/vae_stats/{model}.tsv"
+    wildcard_constraints:
+        model=one_of(VAES),
     conda:
         "../../envs/zatlas.yaml"
     script:
@@ -196,25 +196,29 @@ rule samples:
             category="Samples",
             subcategory="{model}",
         ),
-    params:
-        settings=config["analysis"]["samples"],
-        seed=config["seed"],
-    resources:
-        gpu=1,
     log:
         "results/{run}/logs/samples/{model}.log",
     benchmark:
         "results/{run}/benchmarks/samples/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    resources:
+        gpu=1,
+    params:
+        settings=config["analysis"]["samples"],
+        seed=config["seed"],
     script:
         "../scripts/samples.py"
 
 
 rule compare:
     input:
-        radius_tables=expand(rules.radius.output.densities, model=MODELS, allow_missing=True),
-        radius_summaries=expand(rules.radius.output.summary, model=MODELS, allow_missing=True),
+        radius_tables=expand(
+            rules.radius.output.densities, model=MODELS, allow_missing=True
+        ),
+        radius_summaries=expand(
+            rules.radius.output.summary, model=MODELS, allow_missing=True
+        ),
         dominant=expand(rules.axes.output.dominant, model=MODELS, allow_missing=True),
         inertia=expand(rules.inertia.output.summary, model=MODELS, allow_missing=True),
         vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
@@ -225,15 +229,15 @@ rule compare:
             caption="../report/compare.rst",
             category="Comparison",
         ),
-    params:
-        models=MODELS,
-        vaes=VAES,
-        z_dim=config["architecture"]["z_dim"],
     log:
         "results/{run}/logs/compare.log",
     benchmark:
         "results/{run}/benchmarks/compare/all.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    params:
+        models=MODELS,
+        vaes=VAES,
+        z_dim=config["architecture"]["z_dim"],
     script:
         "../scripts/compare.py"

@@ -6,12 +6,14 @@ from zatlas.errors import ConfigError
 
 try:
     _resolved = validate_config(
-        config, os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+        config,
+        os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
     )
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 config.clear()
 config.update(_resolved)
+
 
 def one_of(names):
     """A wildcard regex matching exactly these names (nothing when there are none)."""

@@ -3,16 +3,16 @@
 rule acquire:
     output:
         source="resources/{dataset}/source.json",
-    params:
-        dataset=config["data"]["dataset"],
-        n_images=n_available(config),
-        seed=config["seed"],
     log:
         "resources/{dataset}/acquire.log",
     benchmark:
         "resources/{dataset}/acquire.benchmark.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    params:
+        dataset=config["data"]["dataset"],
+        n_images=n_available(config),
+        seed=config["seed"],
     script:
         "../scripts/acquire.py"
 
@@ -24,16 +24,16 @@ rule prepare:
         images="results/{run}/data/images.npy",
         attributes="results/{run}/data/attributes.parquet",
         summary="results/{run}/data/prepare.json",
-    params:
-        data=config["data"],
-    threads: 4
-    resources:
-        mem_mb=4000,
     log:
         "results/{run}/logs/prepare.log",
     benchmark:
         "results/{run}/benchmarks/prepare/all.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+    params:
+        data=config["data"],
     script:
         "../scripts/prepare.py"

@@ -6,19 +6,19 @@ rule encode:
         encoder=rules.train.output.encoder,
     output:
         z="results/{run}/latents/{model}/z.npy",
+    log:
+        "results/{run}/logs/encode/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/encode/{model}.tsv"
     wildcard_constraints:
         model=one_of(AES),
+    conda:
+        "../../envs/zatlas.yaml"
     threads: 4
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    log:
-        "results/{run}/logs/encode/{model}.log",
-    benchmark:
-        "results/{run}/benchmarks/encode/{model}.tsv"
-    conda:
-        "../../envs/zatlas.yaml"
     script:
         "../scripts/encode.py"
 
@@ -31,21 +31,21 @@ rule encode_vae:
         z="results/{run}/latents/{model}/z.npy",
         mu="results/{run}/latents/{model}/mu.npy",
         logvar="results/{run}/latents/{model}/logvar.npy",
+    log:
+        "results/{run}/logs/encode/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/encode/{model}.tsv"
     wildcard_constraints:
         model=one_of(VAES),
-    params:
-        eps_clip=config["architecture"]["eps_clip"],
-        seed=config["seed"],
+    conda:
+        "../../envs/zatlas.yaml"
     threads: 4
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    log:
-        "results/{run}/logs/encode/{model}.log",
-    benchmark:
-        "results/{run}/benchmarks/encode/{model}.tsv"
-    conda:
-        "../../envs/zatlas.yaml"
+    params:
+        eps_clip=config["architecture"]["eps_clip"],
+        seed=config["seed"],
     script:
         "../scripts/encode.py"

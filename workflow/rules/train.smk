@@ -15,18 +15,18 @@ rule train:
             category="Training",
             subcategory="{model}",
         ),
-    params:
-        backup="results/{run}/models/{model}/backup",
-    threads: 8
-    resources:
-        gpu=1,
-        mem_mb=16000,
-        runtime=720,
     log:
         "results/{run}/logs/train/{model}.log",
     benchmark:
         "results/{run}/benchmarks/train/{model}.tsv"
     conda:
         "../../envs/zatlas.yaml"
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=720,
+    params:
+        backup="results/{run}/models/{model}/backup",
     script:
         "../scripts/train.py"

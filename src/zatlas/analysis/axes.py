@@ -52,7 +52,9 @@ def axis_table(z: np.ndarray, bin_width: float) -> tuple[pd.DataFrame, np.ndarra
     return pd.DataFrame(rows), edges, counts
 
 
-def dominant_axes(table: pd.DataFrame, center_threshold: float, width_factor: float) -> pd.DataFrame:
+def dominant_axes(
+    table: pd.DataFrame, center_threshold: float, width_factor: float
+) -> pd.DataFrame:
     """Axes whose centre is far from 0 or whose width is far above the median width.
 
     `score` ranks them: the larger of |centre| / median width and width / median width.
@@ -72,4 +74,6 @@ def top_axes(table: pd.DataFrame, k: int = 2) -> list[int]:
     """The k most dominant axes by score, whether or not they pass the thresholds."""
     median_width = float(table["fwhm"].median()) or 1.0
     score = np.maximum(table["center"].abs(), table["fwhm"]) / median_width
-    return [int(a) for a in table["axis"].to_numpy()[np.argsort(-score.to_numpy(), kind="stable")[:k]]]
+    return [
+        int(a) for a in table["axis"].to_numpy()[np.argsort(-score.to_numpy(), kind="stable")[:k]]
+    ]

@@ -8,9 +8,13 @@ from sklearn.neighbors import NearestNeighbors
 
 def draw_latents(dist: dict, n: int, z_dim: int, rng: np.random.Generator) -> np.ndarray:
     if dist["kind"] == "normal":
-        return rng.normal(dist.get("loc", 0.0), dist.get("scale", 1.0), (n, z_dim)).astype(np.float32)
+        return rng.normal(dist.get("loc", 0.0), dist.get("scale", 1.0), (n, z_dim)).astype(
+            np.float32
+        )
     if dist["kind"] == "uniform":
-        return rng.uniform(dist.get("low", -1.0), dist.get("high", 1.0), (n, z_dim)).astype(np.float32)
+        return rng.uniform(dist.get("low", -1.0), dist.get("high", 1.0), (n, z_dim)).astype(
+            np.float32
+        )
     raise ValueError(f"unknown distribution kind {dist['kind']!r}")
 
 

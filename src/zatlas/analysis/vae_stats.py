@@ -16,7 +16,9 @@ def vae_statistics(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, block: int
         lv_min, lv_max = min(lv_min, lv.min()), max(lv_max, lv.max())
         lv_sum += lv.sum()
         lv_in += int(((lv >= -3) & (lv <= 5)).sum())
-        diff = np.abs(np.asarray(z[i : i + block], np.float64) - np.asarray(mu[i : i + block], np.float64))
+        diff = np.abs(
+            np.asarray(z[i : i + block], np.float64) - np.asarray(mu[i : i + block], np.float64)
+        )
         d_max = max(d_max, float(diff.max()))
         d_above += int((diff > 0.05).sum())
     r_z, r_mu = radii(z), radii(mu)

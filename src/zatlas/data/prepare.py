@@ -73,12 +73,16 @@ def decode_face(data: bytes, image_size: int, crop: int) -> np.ndarray:
         left = (img.size[0] - side) / 2
         top = (img.size[1] - side) / 2
         out = img.resize(
-            (image_size, image_size), Image.Resampling.BILINEAR, box=(left, top, left + side, top + side)
+            (image_size, image_size),
+            Image.Resampling.BILINEAR,
+            box=(left, top, left + side, top + side),
         )
         return np.asarray(out, dtype=np.uint8)
 
 
-def _decode_chunk(zip_path: str, names: list[str], first_row: int, out_path: str, spec: PrepareSpec):
+def _decode_chunk(
+    zip_path: str, names: list[str], first_row: int, out_path: str, spec: PrepareSpec
+):
     images = np.load(out_path, mmap_mode="r+")
     failures = []
     with zipfile.ZipFile(zip_path) as zf:
@@ -125,7 +129,9 @@ def prepare_celeba_layout(
     start = time.perf_counter()
     n = len(table)
     part = Path(str(images_out) + ".part.npy")
-    np.lib.format.open_memmap(part, mode="w+", dtype=np.uint8, shape=(n, spec.image_size, spec.image_size, 3)).flush()
+    np.lib.format.open_memmap(
+        part, mode="w+", dtype=np.uint8, shape=(n, spec.image_size, spec.image_size, 3)
+    ).flush()
     workers = spec.workers or os.cpu_count() or 1
     chunk = max(64, min(4096, math.ceil(n / (workers * 8))))
     failures: list[tuple[int, str]] = []
@@ -177,7 +183,9 @@ def prepare_celeba_layout(
 
 def _compact(src: Path, dst: Path, keep: np.ndarray, block: int = 4096) -> None:
     full = np.load(src, mmap_mode="r")
-    out = np.lib.format.open_memmap(dst, mode="w+", dtype=full.dtype, shape=(len(keep), *full.shape[1:]))
+    out = np.lib.format.open_memmap(
+        dst, mode="w+", dtype=full.dtype, shape=(len(keep), *full.shape[1:])
+    )
     for i in range(0, len(keep), block):
         out[i : i + block] = full[keep[i : i + block]]
     out.flush()

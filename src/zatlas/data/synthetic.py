@@ -93,7 +93,9 @@ def draw_face(rng: np.random.Generator) -> tuple[Image.Image, dict[str, bool]]:
     cy = HEIGHT * 0.54 + rng.normal(0, 3)
     hw = rng.uniform(33, 44) * (1.05 if a["Male"] else 1.0)  # half-width of the head
     hh = rng.uniform(46, 56)
-    hair = tuple(int(v) for v in np.clip(np.array(HAIR_COLOURS[hair_key]) + rng.normal(0, 12, 3), 0, 255))
+    hair = tuple(
+        int(v) for v in np.clip(np.array(HAIR_COLOURS[hair_key]) + rng.normal(0, 12, 3), 0, 255)
+    )
     long_hair = not a["Male"] and not a["Bald"] and rng.random() < 0.8
 
     cloth = tuple(int(v) for v in rng.integers(0, 256, 3))
@@ -124,19 +126,35 @@ def draw_face(rng: np.random.Generator) -> tuple[Image.Image, dict[str, bool]]:
     for side in (-1, 1):
         ex = cx + side * eye_dx
         d.ellipse([ex - eye_r * 1.5, eye_y - eye_r, ex + eye_r * 1.5, eye_y + eye_r], fill="white")
-        d.ellipse([ex - eye_r * 0.7, eye_y - eye_r * 0.7, ex + eye_r * 0.7, eye_y + eye_r * 0.7], fill=iris)
+        d.ellipse(
+            [ex - eye_r * 0.7, eye_y - eye_r * 0.7, ex + eye_r * 0.7, eye_y + eye_r * 0.7],
+            fill=iris,
+        )
         d.ellipse([ex - 1.5, eye_y - 1.5, ex + 1.5, eye_y + 1.5], fill="black")
         by = eye_y - eye_r - rng.uniform(4, 9)
-        d.line([ex - eye_r * 1.7, by + 2, ex, by - 1, ex + eye_r * 1.7, by + 2], fill=hair, width=brow_w)
+        d.line(
+            [ex - eye_r * 1.7, by + 2, ex, by - 1, ex + eye_r * 1.7, by + 2],
+            fill=hair,
+            width=brow_w,
+        )
         if a["Eyeglasses"]:
             g = eye_r * 2.1
-            d.rectangle([ex - g, eye_y - g * 0.75, ex + g, eye_y + g * 0.75], outline=(20, 20, 20), width=2)
+            d.rectangle(
+                [ex - g, eye_y - g * 0.75, ex + g, eye_y + g * 0.75], outline=(20, 20, 20), width=2
+            )
     if a["Eyeglasses"]:
-        d.line([cx - eye_dx + eye_r * 2.1, eye_y, cx + eye_dx - eye_r * 2.1, eye_y], fill=(20, 20, 20), width=2)
+        d.line(
+            [cx - eye_dx + eye_r * 2.1, eye_y, cx + eye_dx - eye_r * 2.1, eye_y],
+            fill=(20, 20, 20),
+            width=2,
+        )
 
     nose = 1.4 if a["Big_Nose"] else 1.0
     shade = tuple(max(0, int(v) - 45) for v in skin)
-    d.polygon([(cx, eye_y + 4), (cx - 6 * nose, cy + hh * 0.2), (cx + 6 * nose, cy + hh * 0.2)], outline=shade)
+    d.polygon(
+        [(cx, eye_y + 4), (cx - 6 * nose, cy + hh * 0.2), (cx + 6 * nose, cy + hh * 0.2)],
+        outline=shade,
+    )
 
     mouth_y = cy + hh * rng.uniform(0.42, 0.52)
     mw = hw * rng.uniform(0.35, 0.5)

@@ -73,7 +73,9 @@ def plot_axes_dominant(edges, counts, dominant: pd.DataFrame, title: str, path) 
         ax.set_visible(True)
         ax.plot(centers, median, color="0.6", lw=0.8, label="mean of all axes")
         ax.plot(centers, counts[int(r["axis"])], color="C3", lw=1)
-        ax.set_title(f"axis {int(r['axis'])}: centre {r['center']:.2f}, FWHM {r['fwhm']:.2f}", fontsize=8)
+        ax.set_title(
+            f"axis {int(r['axis'])}: centre {r['center']:.2f}, FWHM {r['fwhm']:.2f}", fontsize=8
+        )
     fig.suptitle(title)
     save(fig, path)
 
@@ -101,7 +103,9 @@ def plot_planes(points: dict[str, np.ndarray], zooms, title: str, path) -> None:
                 ax.set_xlim(-zoom / 2, zoom / 2)
                 ax.set_ylim(-zoom / 2, zoom / 2)
             ax.set_aspect("equal", adjustable="datalim" if zoom is None else "box")
-            ax.set_title(f"{label}, {'full view' if zoom is None else f'side {zoom:g}'}", fontsize=8)
+            ax.set_title(
+                f"{label}, {'full view' if zoom is None else f'side {zoom:g}'}", fontsize=8
+            )
     fig.suptitle(title)
     save(fig, path)
 
@@ -122,7 +126,9 @@ def plot_tsne(embedding: np.ndarray, colors: np.ndarray | None, title: str, path
 
 def plot_inertia(summary: pd.DataFrame, elbow: int, title: str, path) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.fill_between(summary["k"], summary["min"], summary["max"], alpha=0.3, label="min-max over seeds")
+    ax.fill_between(
+        summary["k"], summary["min"], summary["max"], alpha=0.3, label="min-max over seeds"
+    )
     ax.plot(summary["k"], summary["mean"], "o-", ms=3, label="mean")
     ax.axvline(elbow, color="C3", ls="--", label=f"elbow k={elbow}")
     ax.set(xlabel="k", ylabel="inertia", title=title)
@@ -144,7 +150,9 @@ def plot_vae_stats(logvar_hist, diff_hist, title: str, path) -> None:
 def plot_image_grid(groups: dict[str, np.ndarray], title: str, path, per_row: int = 12) -> None:
     """One block of images per group (e.g. per distribution), each block its own rows."""
     n_rows = sum(math.ceil(len(imgs) / per_row) for imgs in groups.values())
-    fig, axes = plt.subplots(n_rows, per_row, figsize=(per_row * 0.9, n_rows * 1.0 + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        n_rows, per_row, figsize=(per_row * 0.9, n_rows * 1.0 + 0.4), squeeze=False
+    )
     row = 0
     for label, imgs in groups.items():
         for start in range(0, len(imgs), per_row):

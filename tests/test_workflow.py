@@ -1,0 +1,110 @@
+"""Smoke run of the whole DAG on a tiny synthetic config, then checks on the numbers written."""
+
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from tests.conftest import TINY, snakemake
+
+
+def test_images_and_latents_have_the_contracted_shapes(smoke_run):
+    images = np.load(smoke_run / "data/images.npy", mmap_mode="r")
+    assert images.shape == (240, 32, 32, 3) and images.dtype == np.uint8
+    for model in ("ae", "vae_tiny"):
+        z = np.load(smoke_run / f"latents/{model}/z.npy", mmap_mode="r")
+        assert z.shape == (240, 32) and z.dtype == np.float32 and np.isfinite(z).all()
+    mu = np.load(smoke_run / "latents/vae_tiny/mu.npy")
+    z = np.load(smoke_run / "latents/vae_tiny/z.npy")
+    # a tiny kl_factor lets logvar collapse, so z stays close to mu
+    assert np.abs(z - mu).mean() < np.abs(mu).mean()
+    assert not (smoke_run / "latents/ae/mu.npy").exists()
+
+
+def test_training_history_has_every_epoch_and_loss(smoke_run):
+    for model in ("ae", "vae_tiny"):
+        h = pd.read_csv(smoke_run / f"models/{model}/history.csv")
+        assert h["epoch"].tolist() == [1, 2]
+        for col in ("loss", "reco_loss", "kl_loss", "val_loss", "val_reco_loss", "val_kl_loss"):
+            assert np.isfinite(h[col]).all(), col
+        # blog scale: BCE summed over 32x32x3 pixels is of order 3072 * ~0.5
+        assert 300 < h["reco_loss"].iloc[-1] < 3072
+        assert not (smoke_run / f"models/{model}/backup").exists()
+    assert (pd.read_csv(smoke_run / "models/ae/history.csv")["kl_loss"] == 0).all()
+
+
+def test_radius_tables_sum_to_n(smoke_run):
+    for model in ("ae", "vae_tiny"):
+        t = pd.read_csv(smoke_run / f"analysis/{model}/radius/density.csv")
+        assert sorted(t["bin_width"].unique()) == [0.05, 0.5]
+        assert (t.groupby("bin_width")["count"].sum() == 240).all()
+        s = json.loads((smoke_run / f"analysis/{model}/radius/summary.json").read_text())
+        assert s["min"] <= s["peak"] <= s["max"] and s["gaussian_expectation"] == math.sqrt(32)
+
+
+def test_axes_pca_tsne_tables(smoke_run):
+    table = pd.read_csv(smoke_run / "analysis/ae/axes/table.csv")
+    assert len(table) == 32 and (table["fwhm"] > 0).all()
+    var = pd.read_csv(smoke_run / "analysis/ae/pca/variance.csv")
+    assert var["cumulative"].iloc[-1] <= 1 + 1e-6 and var["ratio"].is_monotonic_decreasing
+    zoom = pd.read_csv(smoke_run / "analysis/ae/pca/zoom_counts.csv")
+    assert (zoom[zoom["zoom"] == "full"]["n_inside"] == 240).all()
+    # the 100000-point request is capped at N = 240
+    emb = pd.read_csv(smoke_run / "analysis/vae_tiny/tsne/z-n240-p10-ee12.csv")
+    assert len(emb) == 240 and emb["index"].is_unique and np.isfinite(emb[["x", "y"]]).all().all()
+    assert len(pd.read_csv(smoke_run / "analysis/ae/tsne/pca2-n150-p10-ee12.csv")) == 150
+
+
+def test_inertia_is_non_increasing(smoke_run):
+    s = json.loads((smoke_run / "analysis/ae/inertia/summary.json").read_text())
+    means = [row["mean"] for row in s["per_k"]]
+    assert [row["k"] for row in s["per_k"]] == [2, 4, 6, 8, 10, 12]
+    assert all(b <= a * 1.02 for a, b in zip(means, means[1:], strict=False))
+    assert 2 <= s["elbow_k"] <= 12
+
+
+def test_vae_statistics_exist_and_are_finite(smoke_run):
+    s = json.loads((smoke_run / "analysis/vae_tiny/vae_stats/stats.json").read_text())
+    numbers = {k: v for k, v in s.items() if k != "model"}
+    assert numbers and all(math.isfinite(v) for v in numbers.values())
+    assert s["logvar_min"] <= s["logvar_mean"] <= s["logvar_max"]
+    assert not (smoke_run / "analysis/ae/vae_stats").exists()
+
+
+def test_samples_and_comparison(smoke_run):
+    t = pd.read_csv(smoke_run / "analysis/ae/samples/summary.csv")
+    assert t["distribution"].tolist() == ["normal", "uniform_2", "uniform_10"]
+    ratio = t.set_index("distribution")["nearest_data_ratio_median"]
+    assert ratio["uniform_10"] > ratio["uniform_2"]
+    comp = pd.read_csv(smoke_run / "compare/compare.csv")
+    assert comp["model"].tolist() == ["ae", "vae_tiny"]
+    assert np.isnan(comp.set_index("model").loc["ae", "logvar_mean"])
+    assert np.isfinite(comp.set_index("model").loc["vae_tiny", "logvar_mean"])
+
+
+def test_report_shows_every_figure_and_table(smoke_run):
+    html = (smoke_run / "report/index.html").read_text()
+    figures = sorted(smoke_run.glob("**/*.png"))
+    assert len(figures) >= 2 * 12
+    assert html.count("<img ") == len(figures)
+    for fig in figures:
+        assert fig.stat().st_size > 1000
+        assert f">{fig.name}</figcaption>" in html
+    for section in ("Summary", "Training", "Number density vs radius", "t-SNE", "Provenance"):
+        assert section in html
+    assert "kl_factor" in html  # the resolved config is printed
+    # every benchmark file is in the runtime table
+    assert len(re.findall(r"<td>train</td>", html)) == 2
+
+
+def test_bad_config_stops_at_parse_time_naming_the_key(tmp_path):
+    bad = {**TINY, "architecture": {"z_dim": -3}}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    proc = snakemake(tmp_path, tmp_path / "bad.yaml", "-n")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "architecture.z_dim" in out and "Traceback" not in out
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,72 @@
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from zatlas.config import ModelSpec, tsne_variants, validate_config
+from zatlas.errors import ConfigError
+
+
+def demo():
+    return yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
+
+
+def test_defaults_are_filled(schema_path):
+    cfg = validate_config({}, schema_path)
+    assert cfg["architecture"]["z_dim"] == 256
+    assert cfg["training"]["learning_rate"] == 0.0005
+    assert cfg["models"]["vae_tiny"]["kl_factor"] == 1e-5
+    assert cfg["analysis"]["tsne"]["params"][0]["early_exaggeration"] == 12
+
+
+def test_shipped_configs_validate(schema_path):
+    for name in ("config.yaml", "demo.yaml"):
+        validate_config(yaml.safe_load((REPO / "config" / name).read_text()), schema_path)
+
+
+@pytest.mark.parametrize(
+    "patch, key",
+    [
+        ({"architecture": {"z_dim": -4}}, "architecture.z_dim"),
+        ({"models": {"v": {"type": "vae", "kl_factor": "big"}}}, "models.v.kl_factor"),
+        ({"training": {"epocs": 3}}, "training.epocs"),
+        ({"data": {"image_size": 50}}, "data.image_size"),
+        (
+            {"analysis": {"tsne": {"params": [{"perplexity": 2000}]}}},
+            "analysis.tsne.params[0].perplexity",
+        ),
+        ({"analysis": {"tsne": {"color_by": "Smilng"}}}, "analysis.tsne.color_by"),
+        ({"analysis": {"pca": {"planes": [[1, 300]]}}}, "analysis.pca.planes[0]"),
+    ],
+)
+def test_bad_values_name_the_key(schema_path, patch, key):
+    cfg = demo()
+    for section, value in patch.items():
+        if isinstance(cfg.get(section), dict) and section != "models":
+            for k, v in value.items():
+                if isinstance(cfg[section].get(k), dict):
+                    cfg[section][k].update(v)
+                else:
+                    cfg[section][k] = v
+        else:
+            cfg[section] = value
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg, schema_path)
+    assert key in str(err.value)
+
+
+def test_tsne_variants_capped_and_unique(schema_path):
+    cfg = demo()
+    cfg["analysis"]["tsne"]["n_points"] = [20000, 80000]
+    variants = tsne_variants(validate_config(cfg, schema_path))
+    counts = {v["n_points"] for v in variants.values()}
+    assert counts == {cfg["data"]["n_images"]}
+    assert len(variants) == 2 + len(cfg["analysis"]["tsne"]["pca_components"])
+
+
+def test_model_spec(schema_path):
+    cfg = validate_config(demo(), schema_path)
+    spec = ModelSpec.from_config(cfg, "vae_tiny")
+    assert spec.variational and spec.kl_factor == 1e-5 and spec.image_size == 64
+    assert ModelSpec.from_config(cfg, "ae").kl_factor == 0.0
+    with pytest.raises(ConfigError, match="unknown model"):
+        ModelSpec.from_config(cfg, "nope")
