@@ -32,8 +32,10 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks workflow/scripts
 	$(BIN)/snakefmt Snakefile workflow
 
+# Snakemake's own report of a finished run, beside its index.html.
+RUN = $(shell $(BIN)/python -c "import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get('run', 'celeba'))" $(CONFIG))
 report: $(STAMP)
-	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/snakemake-report.zip
+	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/$(RUN)/snakemake-report.zip
 
 clean:
 	rm -rf results .snakemake

@@ -210,6 +210,11 @@ class TrainSpec:
     validation: bool
     seed: int
     deterministic: bool
+    explode_factor: float | None = 10.0
+    mixed_precision: str | None = None  # None, "float16" or "bfloat16"
+    jit_compile: bool | str = "auto"
+    data_on_device: bool | str = "auto"
+    steps_per_execution: int = 1
 
     @classmethod
     def from_config(cls, cfg: Mapping) -> TrainSpec:
@@ -222,4 +227,9 @@ class TrainSpec:
             validation=t["validation"],
             seed=cfg["seed"],
             deterministic=cfg["deterministic"],
+            explode_factor=t.get("explode_factor", 10.0),
+            mixed_precision=t.get("mixed_precision"),
+            jit_compile=t.get("jit_compile", "auto"),
+            data_on_device=t.get("data_on_device", "auto"),
+            steps_per_execution=t.get("steps_per_execution", 1),
         )

@@ -46,10 +46,11 @@ def build_encoder(spec: ModelSpec) -> keras.Model:
         x = layers.LeakyReLU(name=f"act{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     if spec.variational:
-        mu = layers.Dense(spec.z_dim, name="mu")(x)
-        logvar = layers.Dense(spec.z_dim, name="logvar")(x)
+        # float32 heads: exp(logvar) and the KL stay exact under a mixed-precision policy
+        mu = layers.Dense(spec.z_dim, name="mu", dtype="float32")(x)
+        logvar = layers.Dense(spec.z_dim, name="logvar", dtype="float32")(x)
         return keras.Model(x_in, [mu, logvar], name=f"{spec.name}_encoder")
-    z = layers.Dense(spec.z_dim, name="z")(x)
+    z = layers.Dense(spec.z_dim, name="z", dtype="float32")(x)
     return keras.Model(x_in, z, name=f"{spec.name}_encoder")
 
 
@@ -68,13 +69,20 @@ def build_decoder(spec: ModelSpec) -> keras.Model:
             x = layers.BatchNormalization(name=f"bn{i}")(x)
         x = layers.LeakyReLU(name=f"act{i}")(x)
     x = layers.Conv2DTranspose(
-        3, spec.kernel_size, strides=2, padding="same", activation="sigmoid", name="image"
+        3,
+        spec.kernel_size,
+        strides=2,
+        padding="same",
+        activation="sigmoid",
+        name="image",
+        dtype="float32",  # the BCE clip at 1e-7 needs float32 (1 - 1e-7 == 1 in float16)
     )(x)
     return keras.Model(z_in, x, name=f"{spec.name}_decoder")
 
 
 def bce_sum(x, x_hat):
     """Binary cross-entropy summed over the pixels of each image, averaged over the batch."""
+    x, x_hat = ops.cast(x, "float32"), ops.cast(x_hat, "float32")
     p = ops.clip(x_hat, BCE_EPS, 1.0 - BCE_EPS)
     per_pixel = -(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p))
     return ops.mean(ops.sum(per_pixel, axis=(1, 2, 3)))
@@ -86,7 +94,12 @@ def kl_divergence(mu, logvar):
 
 
 class LatentAutoencoder(keras.Model):
-    """Training wrapper for both the AE and the VAE; reports total, reco and KL losses."""
+    """Training wrapper for both the AE and the VAE; reports total, reco and KL losses.
+
+    Batches may be float images in [0, 1], uint8 images (cast on the device, so a quarter of
+    the bytes cross the bus), or int row numbers into an image bank set with
+    `use_image_bank` (the whole uint8 array kept on the accelerator, gathered in the step).
+    """
 
     def __init__(self, encoder, decoder, spec: ModelSpec, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -94,15 +107,43 @@ class LatentAutoencoder(keras.Model):
         self.decoder = decoder
         self.spec = spec
         self.sampler = (
-            Sampling(spec.eps_clip, seed=seed, name="sampling") if spec.variational else None
+            Sampling(spec.eps_clip, seed=seed, name="sampling", dtype="float32")
+            if spec.variational
+            else None
         )
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reco_tracker = keras.metrics.Mean(name="reco_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        object.__setattr__(self, "_image_bank", None)  # untracked: never in a weights file
 
     @property
     def metrics(self):
         return [self.loss_tracker, self.reco_tracker, self.kl_tracker]
+
+    def use_image_bank(self, bank) -> None:
+        """Batches become row numbers into `bank` (a uint8 tensor, e.g. on the GPU)."""
+        object.__setattr__(self, "_image_bank", bank)
+
+    def rng_state(self) -> list[int] | None:
+        """State of the sampling layer's seed generator (backed up with the weights)."""
+        if self.sampler is None:
+            return None
+        return [int(v) for v in keras.ops.convert_to_numpy(self.sampler.seed_generator.state)]
+
+    def set_rng_state(self, state: list[int] | None) -> None:
+        if self.sampler is not None and state is not None:
+            self.sampler.seed_generator.state.assign(state)
+
+    def images(self, data):
+        """Float32 images in [0, 1] from whatever the input pipeline yields."""
+        import tensorflow as tf
+
+        x = data[0] if isinstance(data, tuple) else data
+        if self._image_bank is not None:
+            x = tf.gather(self._image_bank, x)
+        if x.dtype == "uint8":
+            x = ops.cast(x, "float32") / 255.0
+        return x
 
     def loss_terms(self, x, training: bool):
         if self.sampler is not None:
@@ -123,6 +164,7 @@ class LatentAutoencoder(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def call(self, x, training=False):
+        x = self.images(x)
         if self.sampler is not None:
             mu, logvar = self.encoder(x, training=training)
             return self.decoder(self.sampler([mu, logvar]), training=training)
@@ -131,16 +173,19 @@ class LatentAutoencoder(keras.Model):
     def train_step(self, data):
         import tensorflow as tf
 
-        x = data[0] if isinstance(data, tuple) else data
+        x = self.images(data)
         with tf.GradientTape() as tape:
             total, reco, kl = self.loss_terms(x, training=True)
-        grads = tape.gradient(total, self.trainable_weights)
+            # Each replica of a MirroredStrategy averages its share of the batch; the
+            # optimizer sums the replicas' gradients, so scale to get the global mean.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = self.optimizer.scale_loss(total / replicas)  # loss scale (float16)
+        grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         return self._track(total, reco, kl)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        return self._track(*self.loss_terms(x, training=False))
+        return self._track(*self.loss_terms(self.images(data), training=False))
 
 
 def build_autoencoder(spec: ModelSpec, seed: int | None = None) -> LatentAutoencoder:

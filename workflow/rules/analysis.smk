@@ -27,16 +27,17 @@ rule axes:
         z="results/{run}/latents/{model}/z.npy",
     output:
         table="results/{run}/analysis/{model}/axes/table.csv",
+        density="results/{run}/analysis/{model}/axes/density.csv",
         dominant="results/{run}/analysis/{model}/axes/dominant.csv",
         figure_all=report(
             "results/{run}/analysis/{model}/axes/all_axes.png",
-            caption="../report/axes.rst",
+            caption="../report/axes-all_axes.rst",
             category="Axes",
             subcategory="{model}",
         ),
         figure_dominant=report(
             "results/{run}/analysis/{model}/axes/dominant_axes.png",
-            caption="../report/axes.rst",
+            caption="../report/axes-dominant_axes.rst",
             category="Axes",
             subcategory="{model}",
         ),
@@ -60,20 +61,20 @@ rule pca:
         variance="results/{run}/analysis/{model}/pca/variance.csv",
         variance_figure=report(
             "results/{run}/analysis/{model}/pca/variance.png",
-            caption="../report/pca.rst",
+            caption="../report/pca-variance.rst",
             category="PCA",
             subcategory="{model}",
         ),
         zoom_table="results/{run}/analysis/{model}/pca/zoom_counts.csv",
         planes_figure=report(
             "results/{run}/analysis/{model}/pca/pc_planes.png",
-            caption="../report/pca.rst",
+            caption="../report/pca-pc_planes.rst",
             category="PCA",
             subcategory="{model}",
         ),
         axis_planes_figure=report(
             "results/{run}/analysis/{model}/pca/axis_planes.png",
-            caption="../report/pca.rst",
+            caption="../report/pca-axis_planes.rst",
             category="PCA",
             subcategory="{model}",
         ),
@@ -117,6 +118,7 @@ rule tsne:
     params:
         tsne=tsne_params,
         color_by=config["analysis"]["tsne"]["color_by"],
+        recall_queries=config["analysis"]["tsne"]["recall_queries"],
         seed=config["seed"],
     script:
         "../scripts/tsne.py"
@@ -186,13 +188,13 @@ rule samples:
         summary="results/{run}/analysis/{model}/samples/summary.csv",
         samples_figure=report(
             "results/{run}/analysis/{model}/samples/random_z.png",
-            caption="../report/samples.rst",
+            caption="../report/samples-random_z.rst",
             category="Samples",
             subcategory="{model}",
         ),
         reconstructions_figure=report(
             "results/{run}/analysis/{model}/samples/reconstructions.png",
-            caption="../report/samples.rst",
+            caption="../report/samples-reconstructions.rst",
             category="Samples",
             subcategory="{model}",
         ),
@@ -226,6 +228,11 @@ rule compare:
         table="results/{run}/compare/compare.csv",
         figure=report(
             "results/{run}/compare/radius_overlay.png",
+            caption="../report/compare.rst",
+            category="Comparison",
+        ),
+        inertia_figure=report(
+            "results/{run}/compare/inertia_overlay.png",
             caption="../report/compare.rst",
             category="Comparison",
         ),

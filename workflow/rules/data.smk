@@ -13,6 +13,7 @@ rule acquire:
         dataset=config["data"]["dataset"],
         n_images=n_available(config),
         seed=config["seed"],
+        sources=config["data"]["sources"],
     script:
         "../scripts/acquire.py"
 

@@ -8,4 +8,5 @@ run_stage(
     source_record=snakemake.output.source,
     n_images=snakemake.params.n_images,
     seed=snakemake.params.seed,
+    sources=snakemake.params.sources,
 )

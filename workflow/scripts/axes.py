@@ -6,6 +6,7 @@ run_stage(
     snakemake.log[0],
     z=snakemake.input.z,
     table=snakemake.output.table,
+    density=snakemake.output.density,
     dominant=snakemake.output.dominant,
     figure_all=snakemake.output.figure_all,
     figure_dominant=snakemake.output.figure_dominant,

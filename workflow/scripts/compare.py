@@ -12,5 +12,6 @@ run_stage(
     vae_summaries=dict(zip(vaes, snakemake.input.vae, strict=True)),
     table=snakemake.output.table,
     figure=snakemake.output.figure,
+    inertia_figure=snakemake.output.inertia_figure,
     z_dim=snakemake.params.z_dim,
 )

@@ -11,4 +11,5 @@ run_stage(
     logvar=snakemake.output.get("logvar"),
     eps_clip=snakemake.config["architecture"]["eps_clip"],
     seed=snakemake.config["seed"],
+    threads=snakemake.threads,
 )

@@ -5,8 +5,10 @@ run_stage(
     report,
     snakemake.log[0],
     config=snakemake.config,
-    inputs=list(snakemake.input),
+    inputs=list(snakemake.input.figures),
     captions_dir=snakemake.params.captions,
     benchmarks_dir=snakemake.params.benchmarks,
     out_html=snakemake.output.html,
+    source=snakemake.input.source,
+    repo=snakemake.params.repo,
 )

@@ -13,5 +13,6 @@ run_stage(
     reconstructions_figure=snakemake.output.reconstructions_figure,
     model=snakemake.wildcards.model,
     seed=snakemake.params.seed,
+    threads=snakemake.threads,
     **snakemake.params.settings,
 )

@@ -15,4 +15,5 @@ run_stage(
     summary=snakemake.output.summary,
     figure=snakemake.output.figure,
     backup_dir=snakemake.params.backup,
+    threads=snakemake.threads,
 )

@@ -14,5 +14,6 @@ run_stage(
     variant=snakemake.wildcards.variant,
     params=snakemake.params.tsne,
     color_by=snakemake.params.color_by,
+    recall_queries=snakemake.params.recall_queries,
     seed=snakemake.params.seed,
 )

@@ -8,35 +8,37 @@ import pandas as pd
 from zatlas.analysis.histogram import bin_edges, mode_and_fwhm
 
 
-def axis_histograms(z: np.ndarray, bin_width: float, block: int = 65536):
-    """Counts (z_dim, n_bins) on one shared grid, accumulated over row blocks."""
+def axis_histograms(z: np.ndarray, bin_width: float, block: int = 16384):
+    """Counts (z_dim, n_bins) on one shared grid, plus per-axis mean and std.
+
+    Two passes over row blocks (range, then counts and moments), so a memory-mapped array
+    is never copied whole.
+    """
     lo, hi = np.inf, -np.inf
     for i in range(0, len(z), block):
         chunk = np.asarray(z[i : i + block])
         lo, hi = min(lo, float(chunk.min())), max(hi, float(chunk.max()))
     edges = bin_edges(lo, hi, bin_width)
-    counts = np.zeros((z.shape[1], len(edges) - 1), dtype=np.int64)
+    n_bins, dim = len(edges) - 1, z.shape[1]
+    counts = np.zeros(dim * n_bins, dtype=np.int64)
+    total, squares = np.zeros(dim), np.zeros(dim)
+    offsets = np.arange(dim, dtype=np.int64) * n_bins
     for i in range(0, len(z), block):
         chunk = np.asarray(z[i : i + block], dtype=np.float64)
-        idx = np.clip(((chunk - edges[0]) / bin_width).astype(np.int64), 0, len(edges) - 2)
-        for axis in range(z.shape[1]):
-            counts[axis] += np.bincount(idx[:, axis], minlength=len(edges) - 1)
-    return edges, counts
+        idx = np.clip(((chunk - edges[0]) / bin_width).astype(np.int64), 0, n_bins - 1)
+        counts += np.bincount((idx + offsets).ravel(), minlength=dim * n_bins)
+        total += chunk.sum(0)
+        squares += (chunk**2).sum(0)
+    mean = total / len(z)
+    std = np.sqrt(np.maximum(squares / len(z) - mean**2, 0))
+    return edges, counts.reshape(dim, n_bins), mean, std
 
 
 def axis_table(z: np.ndarray, bin_width: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Per axis: centre (mode), mean, std, FWHM and half-width; plus the histograms."""
-    edges, counts = axis_histograms(z, bin_width)
+    edges, counts, mean, std = axis_histograms(z, bin_width)
     centers = (edges[:-1] + edges[1:]) / 2
     rows = []
-    mean = np.zeros(z.shape[1])
-    sq = np.zeros(z.shape[1])
-    for i in range(0, len(z), 65536):
-        chunk = np.asarray(z[i : i + 65536], dtype=np.float64)
-        mean += chunk.sum(0)
-        sq += (chunk**2).sum(0)
-    mean /= len(z)
-    std = np.sqrt(np.maximum(sq / len(z) - mean**2, 0))
     for axis in range(z.shape[1]):
         mode, fwhm = mode_and_fwhm(centers, counts[axis], sigma_bins=2.0)
         rows.append(
@@ -77,3 +79,20 @@ def top_axes(table: pd.DataFrame, k: int = 2) -> list[int]:
     return [
         int(a) for a in table["axis"].to_numpy()[np.argsort(-score.to_numpy(), kind="stable")[:k]]
     ]
+
+
+def density_long(edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """The per-axis histograms as one long table: axis, bin, count and number density."""
+    dim, n_bins = counts.shape
+    width = edges[1] - edges[0]
+    n = counts[0].sum() if dim else 0
+    return pd.DataFrame(
+        {
+            "axis": np.repeat(np.arange(dim), n_bins),
+            "bin_left": np.tile(edges[:-1], dim),
+            "bin_right": np.tile(edges[1:], dim),
+            "center": np.tile((edges[:-1] + edges[1:]) / 2, dim),
+            "count": counts.ravel(),
+            "density": counts.ravel() / (max(n, 1) * width),
+        }
+    )

@@ -4,23 +4,53 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 
-def fit_pca(z: np.ndarray, n_components: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Explained-variance table and the projection of z on the first n_components PCs."""
-    n_components = min(n_components, z.shape[0], z.shape[1])
-    pca = PCA(n_components=n_components, svd_solver="auto", random_state=seed)
-    scores = pca.fit_transform(np.asarray(z, dtype=np.float32))
-    ratio = pca.explained_variance_ratio_
+def mean_and_covariance(z: np.ndarray, block: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (N - 1)-normalised covariance, accumulated in float64 over row blocks."""
+    n, d = z.shape
+    total = np.zeros(d)
+    gram = np.zeros((d, d))
+    for i in range(0, n, block):
+        chunk = np.asarray(z[i : i + block], dtype=np.float64)
+        total += chunk.sum(0)
+        gram += chunk.T @ chunk
+    mean = total / n
+    cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
+    return mean, (cov + cov.T) / 2
+
+
+def fit_pca(
+    z: np.ndarray, n_components: int, seed: int | None = None, block: int = 16384
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Explained-variance table of all z_dim components; scores on the first n_components.
+
+    Eigen-decomposition of the covariance matrix, accumulated over row blocks, so a
+    memory-mapped `z` is read twice and never copied whole (the scores are N x
+    n_components). Component signs are fixed (largest loading positive), so the result is
+    deterministic; `seed` is accepted for symmetry with the other analyses and unused.
+    """
+    n, d = z.shape
+    n_components = min(n_components, n, d)
+    mean, cov = mean_and_covariance(z, block)
+    values, vectors = np.linalg.eigh(cov)
+    order = np.argsort(values)[::-1]
+    values, vectors = np.maximum(values[order], 0.0), vectors[:, order]
+    signs = np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(d)])
+    vectors *= np.where(signs == 0, 1.0, signs)
+    ratio = values / values.sum() if values.sum() > 0 else np.zeros(d)
     table = pd.DataFrame(
         {
-            "component": np.arange(1, n_components + 1),
-            "explained_variance": pca.explained_variance_,
+            "component": np.arange(1, d + 1),
+            "explained_variance": values,
             "ratio": ratio,
             "cumulative": np.cumsum(ratio),
         }
     )
+    basis = vectors[:, :n_components]
+    scores = np.empty((n, n_components), dtype=np.float32)
+    for i in range(0, n, block):
+        scores[i : i + block] = (np.asarray(z[i : i + block], dtype=np.float64) - mean) @ basis
     return table, scores
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from zatlas.analysis.histogram import density_table, mode_and_fwhm
 
 
-def radii(z: np.ndarray, block: int = 65536) -> np.ndarray:
+def radii(z: np.ndarray, block: int = 16384) -> np.ndarray:
     """L2 norms, computed in blocks so a memory-mapped array is never copied whole."""
     out = np.empty(len(z), dtype=np.float64)
     for i in range(0, len(z), block):
@@ -23,10 +23,18 @@ def radius_densities(r: np.ndarray, bin_widths) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells) -> dict:
-    """Peak radius (mode of the smoothed histogram), moments and shell fractions."""
+def peak_and_fwhm(r: np.ndarray, bin_width: float) -> tuple[float, float]:
+    """Mode and FWHM of the radius histogram at one bin width (lightly smoothed)."""
     table = density_table(r, bin_width)
-    peak, fwhm = mode_and_fwhm(table["center"].to_numpy(), table["count"].to_numpy(), 1.0)
+    return mode_and_fwhm(table["center"].to_numpy(), table["count"].to_numpy(), 1.0)
+
+
+def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells, bin_widths=()) -> dict:
+    """Peak radius (mode of the smoothed histogram), moments and shell fractions.
+
+    `peak` and `fwhm` use `bin_width`; `peaks` repeats them for every width in `bin_widths`.
+    """
+    peak, fwhm = peak_and_fwhm(r, bin_width)
     return {
         "n": int(len(r)),
         "z_dim": int(z_dim),
@@ -38,6 +46,10 @@ def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells) -> dict:
         "std": float(r.std()),
         "min": float(r.min()),
         "max": float(r.max()),
+        "peaks": [
+            dict(zip(("bin_width", "peak", "fwhm"), (float(w), *peak_and_fwhm(r, w)), strict=True))
+            for w in bin_widths
+        ],
         "shells": [
             {"low": float(lo), "high": float(hi), "fraction": float(np.mean((r >= lo) & (r <= hi)))}
             for lo, hi in shells

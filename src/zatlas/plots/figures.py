@@ -25,24 +25,54 @@ def plot_history(history: pd.DataFrame, title: str, path) -> None:
 
 def plot_radius(densities: pd.DataFrame, summary: dict, title: str, path) -> None:
     widths = sorted(densities["bin_width"].unique(), reverse=True)
+    peaks = {p["bin_width"]: p["peak"] for p in summary.get("peaks", [])}
     fig, axes = plt.subplots(1, len(widths), figsize=(5 * len(widths), 3.6), squeeze=False)
     for ax, w in zip(axes[0], widths, strict=True):
         t = densities[densities["bin_width"] == w]
         ax.step(t["center"], t["count"], where="mid", lw=1)
         ax.axvline(summary["gaussian_expectation"], color="k", ls=":", label="sqrt(z_dim)")
-        ax.axvline(summary["peak"], color="C3", ls="--", label=f"peak {summary['peak']:.2f}")
+        peak = peaks.get(w, summary["peak"])
+        ax.axvline(peak, color="C3", ls="--", label=f"peak {peak:.2f}")
         ax.set(xlabel="radius ||z||", ylabel=f"points per bin of {w:g}", title=f"bin width {w:g}")
         ax.legend()
     fig.suptitle(title)
     save(fig, path)
 
 
-def plot_radius_overlay(tables: dict[str, pd.DataFrame], z_dim: int, path) -> None:
+def plot_radius_overlay(
+    densities: dict[str, pd.DataFrame], summaries: dict[str, dict], z_dim: int, path
+) -> None:
+    """Every model's number density vs radius in one figure, one panel per bin width."""
+    widths = sorted({w for t in densities.values() for w in t["bin_width"].unique()}, reverse=True)
+    fig, axes = plt.subplots(1, len(widths), figsize=(6 * len(widths), 4), squeeze=False)
+    for ax, w in zip(axes[0], widths, strict=True):
+        for i, (name, t) in enumerate(densities.items()):
+            t = t[t["bin_width"] == w]
+            peak = summaries.get(name, {}).get("peak")
+            label = name if peak is None else f"{name} (peak {peak:.2f})"
+            ax.plot(t["center"], t["density"], color=f"C{i}", lw=1, label=label)
+        ax.axvline(math.sqrt(z_dim), color="k", ls=":", label="sqrt(z_dim)")
+        ax.set(
+            xlabel="radius ||z||",
+            ylabel="number density (fraction per unit radius)",
+            title=f"radius, all models, bin width {w:g}",
+        )
+        ax.legend(fontsize=8)
+    save(fig, path)
+
+
+def plot_inertia_overlay(per_model: dict[str, pd.DataFrame], path) -> None:
+    """Every model's k-means inertia (mean and min-max band), relative to its first k."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for name, t in tables.items():
-        ax.plot(t["center"], t["density"], label=name)
-    ax.axvline(math.sqrt(z_dim), color="k", ls=":", label="sqrt(z_dim)")
-    ax.set(xlabel="radius ||z||", ylabel="number density (normalized)", title="radius, all models")
+    for i, (name, t) in enumerate(per_model.items()):
+        ref = float(t["mean"].iloc[0]) or 1.0
+        ax.fill_between(t["k"], t["min"] / ref, t["max"] / ref, color=f"C{i}", alpha=0.25)
+        ax.plot(t["k"], t["mean"] / ref, "o-", ms=2.5, color=f"C{i}", label=name)
+    ax.set(
+        xlabel="k",
+        ylabel=f"inertia / inertia at k = {int(next(iter(per_model.values()))['k'].iloc[0])}",
+        title="k-means inertia, all models (band: min-max over seeds)",
+    )
     ax.legend()
     save(fig, path)
 
