@@ -7,21 +7,26 @@ CONFIG ?= config/demo.yaml
 CORES ?= all
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format report clean venv
+.PHONY: run test test-slurm lint format report clean venv
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,slurm]"
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
+# With CI set, `make test` also runs the real single-node SLURM test (marker `slurm`, off
+# by default in pyproject's addopts); `make test-slurm` runs just that one.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(CI),-m "not network")
+
+test-slurm: $(STAMP)
+	$(BIN)/pytest tests/test_slurm.py -m slurm
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

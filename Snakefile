@@ -20,6 +20,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/encode.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/structure.smk"
 include: "workflow/rules/report.smk"
 
 

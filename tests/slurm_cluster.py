@@ -50,7 +50,7 @@ def _daemon_path(name: str) -> str | None:
 
 def ensure_installed(timeout: float = 900) -> None:
     """Install Debian's slurm-wlm and munge when a daemon or client is missing."""
-    needed = [*DAEMONS, "sbatch", "squeue", "scancel", "sacct"]
+    needed = [*DAEMONS, "sbatch", "srun", "squeue", "scancel", "sacct"]
     if all(_daemon_path(n) for n in needed):
         return
     prefix = _privileged_prefix()
@@ -144,8 +144,14 @@ class LocalSlurm:
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment in which sbatch, squeue, sacct and scancel reach this cluster."""
-        return {**os.environ, "SLURM_CONF": str(self.conf)}
+        """The environment in which sbatch, squeue, scancel and srun reach this cluster.
+
+        The executor's job step drops every SLURM_* variable before its inner `srun`, so
+        SLURM_CONF cannot reach it there (a real cluster has /etc/slurm/slurm.conf); an
+        `srun` wrapper that sets it comes first on PATH instead.
+        """
+        path = f"{self.root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        return {**os.environ, "SLURM_CONF": str(self.conf), "PATH": path}
 
     def _spawn(self, name: str, args: list[str], prefix: list[str]) -> None:
         log = open(self.root / "log" / f"{name}.out", "ab")  # noqa: SIM115 (closed in stop)
@@ -162,9 +168,12 @@ class LocalSlurm:
         prefix = _privileged_prefix()
         if prefix is None:
             raise SlurmUnavailable("starting slurmd needs root or passwordless sudo")
-        for sub in ("munge", "state", "spool", "run", "log"):
+        for sub in ("munge", "state", "spool", "run", "log", "bin"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        (self.root / "munge").chmod(0o700)
+        (self.root / "munge").chmod(0o755)  # clients need to reach the socket
+        srun = self.root / "bin" / "srun"
+        srun.write_text(f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec {shutil.which("srun")} "$@"\n')
+        srun.chmod(0o755)
         key = self.root / "munge" / "munge.key"
         key.write_bytes(os.urandom(1024))
         key.chmod(0o400)
@@ -224,7 +233,16 @@ class LocalSlurm:
         return self._run("squeue", "-h", *args).stdout
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM the daemons this object started, by PID (slurmd first), then SIGKILL."""
+        """Cancel what still runs, then SIGTERM the daemons this object started, by PID
+        (slurmd first), SIGKILL after `timeout`. A job step outlives a stopped slurmd."""
+        ctld = self.procs.get("slurmctld")
+        if ctld is not None and ctld.poll() is None:
+            self._run("scancel", "--partition", self.partition)
+            deadline = time.monotonic() + timeout
+            while self.squeue("--states=PENDING,RUNNING,COMPLETING").strip():
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
         for name in reversed(DAEMONS):
             proc = self.procs.get(name)
             if proc is None or proc.poll() is not None:

@@ -42,10 +42,11 @@ PAGE_STATE = """
   const imgs = [...document.images];
   await Promise.all(imgs.map(i => i.complete ? null :
       new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
-  const summary = document.querySelector('#summary ~ table');
+  const decoded = await Promise.all(imgs.map(i => i.decode().then(() => true, () => false)));
+  const summary = document.querySelector('#summary-table table');
   return {
-    images: imgs.map(i => ({alt: i.alt, complete: i.complete, w: i.naturalWidth,
-                            h: i.naturalHeight})),
+    images: imgs.map((i, n) => ({alt: i.alt, complete: i.complete, decoded: decoded[n],
+                                 w: i.naturalWidth, h: i.naturalHeight})),
     links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
     sources: [...document.querySelectorAll('[src]')].map(e => e.getAttribute('src').slice(0, 40)),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
@@ -233,7 +234,8 @@ def test_report_renders_in_headless_chromium(smoke_run, chromium, tmp_path):
     # every figure of the run is on the page, and every <img> loaded
     figures = [p for p in smoke_run.glob("**/*.png") if "report" not in p.parts]
     assert len(state["images"]) == len(figures) > 20
-    broken = [i["alt"] for i in state["images"] if not (i["complete"] and i["w"] > 0)]
+    loaded = [i["complete"] and i["decoded"] and i["w"] > 0 for i in state["images"]]
+    broken = [i["alt"] for i, ok in zip(state["images"], loaded, strict=True) if not ok]
     assert not broken, f"images that did not load: {broken}"
     assert all(i["h"] > 0 for i in state["images"])
 
@@ -255,19 +257,21 @@ def test_report_renders_in_headless_chromium(smoke_run, chromium, tmp_path):
     # one non-empty caption under every row of figures
     assert state["captions"] and all(len(c) > 40 for c in state["captions"])
 
-    # the summary shows the numbers the stages wrote
+    # the summary shows the numbers the stages wrote, one column per model
     head, *rows = state["summary"]
-    table = {r[head.index("model")]: dict(zip(head, r, strict=True)) for r in rows}
-    assert set(table) == {"ae", "vae_tiny"}
-    for model, row in table.items():
+    assert head[0] == "quantity" and sorted(head[1:]) == ["ae", "vae_tiny"]
+    table = {r[0]: dict(zip(head[1:], r[1:], strict=True)) for r in rows}
+    for model in ("ae", "vae_tiny"):
         radius = json.loads((smoke_run / f"analysis/{model}/radius/summary.json").read_text())
-        assert float(row["radius_peak"]) == pytest.approx(radius["peak"], rel=1e-3)
-        assert float(row["sqrt_z_dim"]) == pytest.approx(radius["gaussian_expectation"], 1e-3)
+        assert float(table["radius_peak"][model]) == pytest.approx(radius["peak"], rel=1e-3)
+        assert float(table["sqrt_z_dim"][model]) == pytest.approx(
+            radius["gaussian_expectation"], 1e-3
+        )
         inertia = json.loads((smoke_run / f"analysis/{model}/inertia/summary.json").read_text())
-        assert int(row["elbow_k"]) == inertia["elbow_k"]
+        assert int(table["elbow_k"][model]) == inertia["elbow_k"]
     vae = json.loads((smoke_run / "analysis/vae_tiny/vae_stats/stats.json").read_text())
-    assert float(table["vae_tiny"]["logvar_mean"]) == pytest.approx(vae["logvar_mean"], 1e-3)
-    assert table["ae"]["logvar_mean"] == "–"
+    assert float(table["logvar_mean"]["vae_tiny"]) == pytest.approx(vae["logvar_mean"], 1e-3)
+    assert table["logvar_mean"]["ae"] == "–"
 
     # the screenshot is a rendered viewport, not a blank page; the page loads in seconds
     with Image.open(io.BytesIO(shot.read_bytes())) as im:

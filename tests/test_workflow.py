@@ -108,3 +108,94 @@ def test_bad_config_stops_at_parse_time_naming_the_key(tmp_path):
     out = proc.stdout + proc.stderr
     assert "architecture.z_dim" in out and "Traceback" not in out
     assert not (tmp_path / "results").exists()
+
+
+def test_analysis_numbers_beside_every_figure(smoke_run):
+    a = smoke_run / "analysis"
+    for model in ("ae", "vae_tiny"):
+        s = json.loads((a / f"{model}/radius/summary.json").read_text())
+        assert [p["bin_width"] for p in s["peaks"]] == [0.5, 0.05]
+        assert all(s["min"] <= p["peak"] <= s["max"] for p in s["peaks"])
+        dens = pd.read_csv(a / f"{model}/axes/density.csv")
+        assert sorted(dens["axis"].unique()) == list(range(32))
+        assert (dens.groupby("axis")["count"].sum() == 240).all()
+        var = pd.read_csv(a / f"{model}/pca/variance.csv")
+        assert len(var) == 32 and math.isclose(var["cumulative"].iloc[-1], 1, rel_tol=1e-6)
+        # the planes of original axes are the two most dominant axes of the axes table
+        table = pd.read_csv(a / f"{model}/axes/table.csv")
+        score = np.maximum(table["center"].abs(), table["fwhm"])
+        top = table["axis"].to_numpy()[np.argsort(-score.to_numpy(), kind="stable")[:2]]
+        zoom = pd.read_csv(a / f"{model}/pca/zoom_counts.csv")
+        assert f"axis {top[0]}/axis {top[1]}" in set(zoom["plane"])
+        for variant, dim in (("z-n240-p10-ee12", 32), ("pca2-n150-p10-ee12", 2)):
+            t = json.loads((a / f"{model}/tsne/{variant}.json").read_text())
+            assert t["input_dim"] == dim and 0 < t["knn_recall_10"] <= 1
+        km = json.loads((a / f"{model}/inertia/summary.json").read_text())
+        assert km["n_fits"] == 12 and km["n_points"] == 240
+        assert len(pd.read_csv(a / f"{model}/inertia/sweep.csv")) == 12
+    vs = pd.read_csv(a / "vae_tiny/vae_stats/stats.csv")
+    assert vs["metric"].iloc[0] == "n_points" and vs["value"].iloc[0] == 240
+    assert "radius from mu: mean" in set(vs["quantity"])
+    comp = pd.read_csv(smoke_run / "compare/compare.csv").set_index("model")
+    assert (comp["inertia_ratio_last_first"] < 1).all()
+    assert comp.loc["vae_tiny", "abs_z_minus_mu_fraction_above_0.05"] <= 1
+
+
+def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
+    a = smoke_run / "analysis"
+    judged = {
+        "more clustered than the null",
+        "more evenly spread than the null",
+        "consistent with the null",
+        "lower-dimensional than the null",
+        "higher-dimensional than the null",
+        "more voids than the null",
+    }
+    for model in ("ae", "vae_tiny"):
+        v = pd.read_csv(a / f"{model}/structure/verdicts.csv")
+        assert (v["model"] == model).all() and v["statistic"].iloc[-1] == "overall"
+        assert v["p_value"].between(0, 1).all() and set(v["verdict"]) <= judged
+        # a verdict other than "consistent" always rests on a significant test
+        assert v.loc[v["verdict"] != "consistent with the null", "significant"].all()
+        # 2 planes x 2 zooms of the tiny config
+        assert (v["statistic"] == "void_fraction").sum() == 4
+        voids = pd.read_csv(a / f"{model}/structure/voids.csv")
+        assert (voids.loc[voids["zoom"] == "full", "n_inside"] == 240).all()
+        assert voids[["void_data", "void_null_mean"]].stack().between(0, 1).all()
+        s = json.loads((a / f"{model}/structure/summary.json").read_text())
+        assert s["verdict"] == v["verdict"].iloc[-1] and s["n_points"] == 240
+
+        dims = pd.read_csv(a / f"{model}/intrinsic_dim/dimensions.csv")
+        assert dims["estimator"].tolist() == ["twonn", "mle_k5", "mle_k10", "mle_k20"]
+        assert (dims["data"] > 0).all() and (dims["null"] > 0).all()
+        assert (dims["z_dim"] == 32).all()
+        units = pd.read_csv(a / f"{model}/intrinsic_dim/active_units.csv")
+        d = json.loads((a / f"{model}/intrinsic_dim/summary.json").read_text())
+        assert len(units) == 32 and d["active_units"] == units["active"].sum()
+
+        sc = pd.read_csv(a / f"{model}/sampling/scores.csv").set_index("strategy")
+        assert list(sc.index) == [
+            "normal",
+            "uniform_2",
+            "uniform_10",
+            "gaussian_diag",
+            "gaussian_full",
+            "gmm",
+            "held_out",
+        ]
+        assert sc.loc["held_out", "n"] == 48  # the validation and test images
+        assert sc.loc["uniform_10", "score_median"] > sc.loc["held_out", "score_median"]
+        assert sc["on_manifold_fraction"].between(0, 1).all() and (sc["cycle_mse_mean"] >= 0).all()
+
+        nmi = pd.read_csv(a / f"{model}/attributes/nmi.csv")
+        assert len(nmi) == 40 and nmi["nmi"].between(0, 1).all()
+        assert nmi["nmi"].is_monotonic_decreasing
+        assert json.loads((a / f"{model}/attributes/summary.json").read_text())["k"] == 40
+
+    kl = pd.read_csv(smoke_run / "compare/kl_sweep.csv").set_index("model")
+    assert list(kl.index) == ["ae", "vae_tiny"] and kl.loc["vae_tiny", "kl_factor"] == 1e-5
+    hist = pd.read_csv(smoke_run / "models/vae_tiny/history.csv")
+    assert math.isclose(kl.loc["vae_tiny", "reco_loss"], hist["val_reco_loss"].iloc[-1])
+    d = json.loads((a / "vae_tiny/intrinsic_dim/summary.json").read_text())
+    assert kl.loc["vae_tiny", "active_units"] == d["active_units"]
+    assert np.isnan(kl.loc["ae", "logvar_mean"]) and np.isfinite(kl.loc["vae_tiny", "logvar_mean"])

@@ -31,6 +31,72 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "eps_clip": self.eps_clip, "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="zatlas")
+class FusedBatchNorm(layers.Layer):
+    """keras.layers.BatchNormalization's math (momentum 0.99, epsilon 1e-3, biased moving
+    variance) in TensorFlow's fused kernel: one op forward and one backward instead of
+    Keras 3's chain of element-wise ops -- about twice the training speed of the encoder on
+    a CPU, and cuDNN's fused kernel on a GPU."""
+
+    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        shape = (input_shape[-1],)
+
+        def weight(name, init, trainable):
+            return self.add_weight(
+                shape=shape, name=name, initializer=init, trainable=trainable, autocast=False
+            )
+
+        self.gamma = weight("gamma", "ones", True)
+        self.beta = weight("beta", "zeros", True)
+        self.moving_mean = weight("moving_mean", "zeros", False)
+        self.moving_variance = weight("moving_variance", "ones", False)
+
+    def call(self, x, training=False):
+        import tensorflow as tf
+
+        dtype = x.dtype
+        if dtype == tf.bfloat16:  # no fused bfloat16 kernel on every device
+            x = tf.cast(x, tf.float32)
+        if training:
+            y, mean, var, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=x,
+                scale=self.gamma,
+                offset=self.beta,
+                mean=tf.constant([], tf.float32),
+                variance=tf.constant([], tf.float32),
+                epsilon=self.epsilon,
+                is_training=True,
+            )
+            n = tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), tf.float32)
+            var = var * ((n - 1.0) / n)  # the kernel returns the unbiased variance
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1 - m))
+            self.moving_variance.assign(self.moving_variance * m + tf.stop_gradient(var) * (1 - m))
+        else:
+            y, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=x,
+                scale=self.gamma,
+                offset=self.beta,
+                mean=self.moving_mean,
+                variance=self.moving_variance,
+                epsilon=self.epsilon,
+                is_training=False,
+            )
+        return tf.cast(y, dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+
+
 def _latent_side(spec: ModelSpec) -> int:
     return spec.image_size // 2 ** len(spec.filters)
 
@@ -42,7 +108,7 @@ def build_encoder(spec: ModelSpec) -> keras.Model:
     for i, filters in enumerate(spec.filters):
         x = layers.Conv2D(filters, spec.kernel_size, strides=2, padding="same", name=f"conv{i}")(x)
         if spec.batch_norm:
-            x = layers.BatchNormalization(name=f"bn{i}")(x)
+            x = FusedBatchNorm(name=f"bn{i}")(x)
         x = layers.LeakyReLU(name=f"act{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     if spec.variational:
@@ -66,7 +132,7 @@ def build_decoder(spec: ModelSpec) -> keras.Model:
             filters, spec.kernel_size, strides=2, padding="same", name=f"deconv{i}"
         )(x)
         if spec.batch_norm:
-            x = layers.BatchNormalization(name=f"bn{i}")(x)
+            x = FusedBatchNorm(name=f"bn{i}")(x)
         x = layers.LeakyReLU(name=f"act{i}")(x)
     x = layers.Conv2DTranspose(
         3,

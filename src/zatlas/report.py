@@ -41,6 +41,9 @@ TOPICS = {
     "vae_stats": "VAE statistics",
     "samples": "Images from random z-points",
     "structure": "Structure against a matched-Gaussian null",
+    "intrinsic_dim": "Intrinsic dimension and active units",
+    "sampling": "Sampling strategies: how on-manifold are the samples?",
+    "attributes": "k-means clusters against CelebA attributes",
     "compare": "All models side by side",
 }
 # (distribution name, module to import) for the provenance table.
@@ -68,20 +71,27 @@ RULE_ORDER = (
     "vae_stats",
     "samples",
     "structure",
+    "intrinsic_dim",
+    "sampling",
+    "attributes",
+    "kl_sweep",
     "compare",
 )
-# Long tables shown as a link only: their figure shows them better.
+# Long tables shown as a link only: their figure shows them better. So are CSVs above
+# LINK_ONLY_BYTES or LINK_ONLY_ROWS (the data behind a figure, e.g. a t-SNE embedding).
 LINK_ONLY = {
     ("training", "history.csv"),
     ("radius", "density.csv"),
     ("axes", "table.csv"),
     ("inertia", "sweep.csv"),
 }
+LINK_ONLY_BYTES = 64_000
+LINK_ONLY_ROWS = 60
 MAX_TABLE_ROWS = 15
 # Figures above this size are re-encoded as 256-colour palette PNGs (scatters shrink ~3x,
 # with no visible change); decoded face images are never re-encoded.
 COMPACT_MIN_BYTES = 100_000
-NO_COMPACT_TOPICS = {"samples"}
+NO_COMPACT_TOPICS = {"samples", "sampling"}
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1500px;padding:0 1em;
@@ -91,7 +101,8 @@ h3{margin:.6em 0 .3em 0;font-size:1em}
 nav{font-size:.9em;margin:.6em 0 1em 0} nav a{margin-right:.9em}
 .meta{color:#555;font-size:.9em}
 .row{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}
-.cell{flex:1 1 360px;min-width:300px;margin:0}
+.cell{flex:1 1 360px;min-width:300px;max-width:760px;margin:0}
+.scroll{overflow-x:auto;max-width:100%}
 figure.group{margin:0 0 1.8em 0;padding-top:.6em;border-top:1px dashed #ccc}
 figure.group>figcaption{margin-top:.5em;max-width:75em}
 img{max-width:100%;height:auto;border:1px solid #ddd;display:block}
@@ -225,6 +236,13 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
             vs = _read_json(vae)
             row["logvar_mean"] = vs.get("logvar_mean")
             row["abs_z_minus_mu_max"] = vs.get("abs_z_minus_mu_max")
+        dims = _find(arts, "intrinsic_dim", model, "summary.json")
+        if dims:
+            ds = _read_json(dims)
+            for key, value in ds.items():
+                if key.lower().startswith("twonn") and key.endswith(("_data", "_null")):
+                    row[f"intrinsic_dim_{key.lower()}"] = value
+            row["active_units"] = ds.get("active_units")
         train = _find(arts, "training", model, "train.json")
         if train:
             final = _read_json(train).get("final", {})
@@ -238,6 +256,14 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         )
         frame["structure_verdict"] = frame["model"].map(joined)
     return frame
+
+
+def summary_by_quantity(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with one row per quantity and one column per model (side by side)."""
+    shown = summary.dropna(axis=1, how="all").set_index("model")
+    out = pd.DataFrame({m: [_fmt(v) for v in shown.loc[m]] for m in shown.index})
+    out.insert(0, "quantity", list(shown.columns))
+    return out
 
 
 def headline_verdicts(verdicts: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -502,9 +528,11 @@ def png_bytes(path: Path, compact: bool) -> bytes:
     from PIL import Image
 
     with Image.open(io.BytesIO(raw)) as im:
-        pal = im.convert("RGB").quantize(256, dither=Image.Dither.NONE)
+        pal = im.convert("RGB").quantize(
+            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
         buf = io.BytesIO()
-        pal.save(buf, "PNG", optimize=True)
+        pal.save(buf, "PNG")
     small = buf.getvalue()
     return small if len(small) < len(raw) else raw
 
@@ -534,7 +562,12 @@ def table_html(frame: pd.DataFrame, link: str | None = None, max_rows: int = MAX
             for c in cols
         )
         body.append(f"<tr>{cells}</tr>")
-    out = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    out = (
+        f"<div class='scroll'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+    if frame.empty:
+        out += "<div class='caption missing'>(no rows)</div>"
     if len(frame) > max_rows:
         out += f"<div class='caption'>first {max_rows} of {len(frame)} rows"
         out += f" (<a href='{html.escape(link)}'>full table</a>)</div>" if link else "</div>"
@@ -568,9 +601,16 @@ def render_table_file(a: Artifact, out_dir: Path) -> str:
     name = html.escape(a.path.name)
     link = f"<a href='{html.escape(rel)}'>{name}</a>"
     if a.suffix == ".csv":
-        if (a.topic, a.path.name) in LINK_ONLY or a.path.with_suffix(".json").exists():
+        if (
+            (a.topic, a.path.name) in LINK_ONLY
+            or a.path.with_suffix(".json").exists()
+            or a.path.stat().st_size > LINK_ONLY_BYTES
+        ):
             return f"<div class='caption'>data: {link}</div>"
-        return f"<div><b>{link}</b>{table_html(pd.read_csv(a.path), rel)}</div>"
+        frame = pd.read_csv(a.path)
+        if len(frame) > LINK_ONLY_ROWS:
+            return f"<div class='caption'>data: {link} ({len(frame)} rows)</div>"
+        return f"<div><b>{link}</b>{table_html(frame, rel)}</div>"
     if a.suffix == ".json":
         parts = [f"<div><b>{link}</b>"]
         for title, frame in json_tables(_read_json(a.path)):
@@ -656,8 +696,8 @@ def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path)
     parts.append("<ul class='findings'>")
     parts += [f"<li>{line}</li>" for line in findings(summary)]
     parts.append("</ul>")
-    shown = summary.dropna(axis=1, how="all")
-    parts.append(table_html(shown, max_rows=len(shown)))
+    table = table_html(summary_by_quantity(summary), max_rows=summary.shape[1])
+    parts.append(f"<div id='summary-table'>{table}</div>")
     parts.append(f"<div class='caption'>{rst_to_html(read_caption(captions_dir, 'summary'))}</div>")
     verdicts = structure_verdicts(arts)
     if verdicts is not None:
@@ -704,6 +744,8 @@ def render_provenance(prov: dict, config: dict) -> str:
         parts.append("<p class='missing'>no benchmark files</p>")
     else:
         parts.append(table_html(prov["rules"], max_rows=len(prov["rules"])))
+        total = prov["benchmarks"]["seconds"].sum()
+        parts.append(f"<p>all jobs together: {total:.1f} s ({total / 3600:.2f} h) of wall time</p>")
         jobs = prov["benchmarks"]
         parts.append(
             f"<details><summary>per job ({len(jobs)} jobs)</summary>"

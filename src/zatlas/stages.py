@@ -664,7 +664,7 @@ def sampling_strategies(
     n_decoded: int,
     n_scored: int,
     reference_points: int,
-    boxes,
+    uniform_boxes,
     gmm_components: int,
     seed: int,
 ) -> None:
@@ -685,7 +685,7 @@ def sampling_strategies(
     pick = train_rows[tsne_an.subset(len(train_rows), reference_points, seed)]
     reference = np.asarray(zs[pick], dtype=np.float32)
     scorer = density.ManifoldScorer(reference, threads)
-    found = density.strategies(reference, boxes, gmm_components, seed)
+    found = density.strategies(reference, uniform_boxes, gmm_components, seed)
     enc, dec = load_model(encoder), load_model(decoder)
     rng = np.random.default_rng(seed)
     draws = {name: s.draw(n_scored, rng) for name, s in found.items()}

@@ -38,7 +38,15 @@ HOST_MEMORY_LIMIT = 4 * 1024**3  # bytes of uint8 images copied into RAM (else m
 DEVICE_SHARE = 0.4  # share of the GPU's memory the image bank may take
 CPU_IMAGES_PER_S_PER_CORE = 60  # default 96 px model, measured on a 2-core x86 CPU
 STATE = "state.json"
-HISTORY_COLUMNS = ["epoch", "loss", "reco_loss", "kl_loss", "val_loss", "val_reco_loss", "val_kl_loss"]
+HISTORY_COLUMNS = [
+    "epoch",
+    "loss",
+    "reco_loss",
+    "kl_loss",
+    "val_loss",
+    "val_reco_loss",
+    "val_kl_loss",
+]
 
 
 # -- seeds, devices --------------------------------------------------------------------------
@@ -316,7 +324,10 @@ def _fsync(path: Path) -> None:
 # -- callbacks --------------------------------------------------------------------------------
 
 
-def _callbacks(backup: Backup, history: list[dict], limit: float | None, n_images: int, epochs):
+def training_callbacks(
+    backup: Backup, history: list[dict], limit: float | None, n_images: int, epochs: int
+):
+    """(loss guard, per-epoch backup, per-epoch logger), in the order fit must run them."""
     import keras
 
     class LossGuard(keras.callbacks.TerminateOnNaN):
@@ -436,6 +447,30 @@ class _policy:
         keras.mixed_precision.set_global_policy(self.saved)
 
 
+def explode_limit(train: TrainSpec, image_shape) -> float | None:
+    """The loss beyond which training counts as diverged: explode_factor x a blind guess."""
+    if not train.explode_factor:
+        return None
+    return train.explode_factor * math.log(2) * float(np.prod(image_shape))
+
+
+def setup(spec, train, images, train_idx, valid_idx, on_device: bool, backup: Backup):
+    """Model (compiled, built, restored from `backup`) and its pipelines, in the caller's
+    dtype policy and distribution scope. Returns (model, pipelines, epochs done, history)."""
+    from zatlas.models import build_autoencoder
+
+    model = build_autoencoder(spec, seed=train.seed)
+    compile_model(model, train)
+    model(np.zeros((1, *images.shape[1:]), np.uint8))  # build before restoring weights
+    done, history = backup.load(model, train.epochs)
+    data = make_pipelines(
+        images, train_idx, valid_idx, train.batch_size, train.seed, done, train.epochs, on_device
+    )
+    if data.bank is not None:
+        model.use_image_bank(data.bank)
+    return model, data, done, history
+
+
 def _steps_per_execution(requested: int, steps: int) -> int:
     """Largest divisor of the steps per epoch <= requested: executions never span epochs."""
     return max(d for d in range(1, min(requested, steps) + 1) if steps % d == 0)
@@ -460,8 +495,6 @@ def train_model(
     visible). `callbacks`: extra Keras callbacks, run after the backup of each epoch.
     """
     import keras
-
-    from zatlas.models import build_autoencoder
 
     seed_everything(train.seed, train.deterministic)
     images = np.load(images_path, mmap_mode="r", allow_pickle=False)
@@ -489,22 +522,9 @@ def train_model(
     train = _with(train, steps_per_execution=_steps_per_execution(train.steps_per_execution, steps))
     backup = Backup(backup_dir, fingerprint(spec, train, images, train_idx))
     with _policy(train.mixed_precision), strategy.scope():
-        model = build_autoencoder(spec, seed=train.seed)
-        compile_model(model, train)
-        model(np.zeros((1, *images.shape[1:]), np.uint8))  # build before restoring weights
-        done, history = backup.load(model, train.epochs)
-        data = make_pipelines(
-            images,
-            train_idx,
-            valid_idx,
-            train.batch_size,
-            train.seed,
-            done,
-            train.epochs,
-            on_device,
+        model, data, done, history = setup(
+            spec, train, images, train_idx, valid_idx, on_device, backup
         )
-        if data.bank is not None:
-            model.use_image_bank(data.bank)
         print(
             f"model '{spec.name}': {len(train_idx)} train / {len(valid_idx)} validation images, "
             f"images {data.placement}, replicas {replicas}, "
@@ -513,12 +533,8 @@ def train_model(
             f"deterministic {train.deterministic}, epochs {done + 1}..{train.epochs}",
             flush=True,
         )
-        limit = (
-            train.explode_factor * math.log(2) * float(np.prod(images.shape[1:]))
-            if train.explode_factor
-            else None
-        )
-        guard, keeper, logger = _callbacks(
+        limit = explode_limit(train, images.shape[1:])
+        guard, keeper, logger = training_callbacks(
             backup, history, limit, len(train_idx), train.epochs
         )
         start = time.perf_counter()

@@ -4,7 +4,7 @@ import pytest
 
 from zatlas.analysis import axes, kmeans, pca, radius, samples, tsne
 from zatlas.analysis.histogram import density_table
-from zatlas.analysis.vae_stats import vae_statistics
+from zatlas.analysis.vae_stats import ROWS, vae_statistics, vae_table
 
 
 def gaussian(n=20_000, d=256, seed=0):
@@ -19,6 +19,18 @@ def test_standard_normal_radius_peak_near_16():
     assert summary["shells"][0]["fraction"] > 0.99
 
 
+def test_radius_peaks_at_every_bin_width():
+    r = radius.radii(gaussian(20_000, 256))
+    s = radius.radius_summary(r, 256, 0.5, [[14, 19]], bin_widths=[0.5, 0.05])
+    assert [p["bin_width"] for p in s["peaks"]] == [0.5, 0.05]
+    for p in s["peaks"]:
+        assert abs(p["peak"] - 16) < 0.5
+    assert s["mean"] == pytest.approx(16, abs=0.1)
+    # chi distribution with 256 degrees of freedom: std ~ 1/sqrt(2), so 14..19 holds ~all
+    assert s["std"] == pytest.approx(np.sqrt(0.5), rel=0.05)
+    assert s["shells"][0]["fraction"] > 0.99
+
+
 def test_radius_tables_count_every_point():
     r = radius.radii(gaussian(5000, 32))
     table = radius.radius_densities(r, [0.5, 0.05])
@@ -29,22 +41,54 @@ def test_radius_tables_count_every_point():
 
 
 def test_planted_axes_are_found_with_centre_and_width():
-    z = gaussian(40_000, 64, seed=1)
-    sigma = 8 / (2 * np.sqrt(2 * np.log(2)))  # FWHM 8
+    # the blog's example: among N(0, 1) axes, axis 52 centred at 5 and axis 221 at -1, both
+    # 8 wide (FWHM)
+    z = gaussian(40_000, 256, seed=1)
+    sigma = 8 / (2 * np.sqrt(2 * np.log(2)))
     rng = np.random.default_rng(2)
     z[:, 52] = rng.normal(5, sigma, len(z))
-    z[:, 21] = rng.normal(-1, sigma, len(z))
-    table, _, counts = axes.axis_table(z, 0.25)
-    assert counts.sum(axis=1).tolist() == [len(z)] * 64
-    for axis, centre in ((52, 5), (21, -1)):
+    z[:, 221] = rng.normal(-1, sigma, len(z))
+    table, edges, counts = axes.axis_table(z, 0.25)
+    assert counts.sum(axis=1).tolist() == [len(z)] * 256
+    for axis, centre in ((52, 5), (221, -1)):
         row = table.loc[axis]
         assert row["center"] == pytest.approx(centre, abs=0.1 * 8)
         assert row["fwhm"] == pytest.approx(8, rel=0.1)
-    normal = table.drop([52, 21])
+        assert row["half_width"] == pytest.approx(4, rel=0.1)
+        assert row["mean"] == pytest.approx(centre, abs=0.1)
+        assert row["std"] == pytest.approx(sigma, rel=0.02)
+    normal = table.drop([52, 221])
     assert normal["fwhm"].median() == pytest.approx(2.355, rel=0.1)
+    assert normal["center"].abs().max() < 0.5
     dom = axes.dominant_axes(table, center_threshold=1.0, width_factor=2.0)
-    assert set(dom["axis"]) == {52, 21} and dom["axis"].iloc[0] == 52
-    assert axes.top_axes(table, 2) == [52, 21]
+    assert set(dom["axis"]) == {52, 221} and dom["axis"].iloc[0] == 52
+    assert axes.top_axes(table, 2) == [52, 221]
+    long = axes.density_long(edges, counts)
+    assert len(long) == counts.size and (long.groupby("axis")["count"].sum() == len(z)).all()
+    assert long.groupby("axis")["density"].sum().mul(0.25).to_numpy() == pytest.approx(1.0)
+
+
+def test_memory_mapped_analyses_never_copy_the_whole_array(tmp_path):
+    import tracemalloc
+
+    n, d = 200_000, 32
+    rng = np.random.default_rng(0)
+    for name in ("z", "mu", "logvar"):
+        np.save(tmp_path / f"{name}.npy", rng.standard_normal((n, d), dtype=np.float32))
+    z, mu, logvar = (np.load(tmp_path / f"{k}.npy", mmap_mode="r") for k in ("z", "mu", "logvar"))
+    size = n * d * 4
+    runs = {
+        "radius": lambda: radius.radii(z),
+        "axes": lambda: axes.axis_table(z, 0.25),
+        "pca": lambda: pca.fit_pca(z, 2),
+        "vae_stats": lambda: vae_statistics(z, mu, logvar),
+    }
+    for name, run in runs.items():
+        tracemalloc.start()
+        run()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < size, f"{name}: peak allocation {peak / size:.2f} x the array"
 
 
 def test_pca_puts_dominant_direction_first():
@@ -53,22 +97,66 @@ def test_pca_puts_dominant_direction_first():
     direction[[3, 7]] = 1 / np.sqrt(2)
     z += np.outer(np.random.default_rng(5).normal(0, 10, 3000), direction).astype(np.float32)
     table, scores = pca.fit_pca(z, 5, seed=0)
-    assert table["ratio"].iloc[0] > 0.5
-    assert table["cumulative"].is_monotonic_increasing
+    assert len(table) == 20 and table["cumulative"].iloc[-1] == pytest.approx(1.0)
+    # variance 100 + 1 along the direction against 1 in each of the 19 others
+    assert table["ratio"].iloc[0] == pytest.approx(101 / 120, rel=0.05)
+    assert table["cumulative"].is_monotonic_increasing and table["ratio"].is_monotonic_decreasing
     assert scores.shape == (3000, 5)
+    # PC1 scores are the data's coordinate along the planted direction (up to sign)
+    along = (z - z.mean(0)) @ direction
+    assert abs(np.corrcoef(scores[:, 0], along)[0, 1]) > 0.99
+    from sklearn.decomposition import PCA
+
+    ref = PCA(5).fit(z)
+    np.testing.assert_allclose(table["ratio"][:5], ref.explained_variance_ratio_, rtol=1e-4)
+    np.testing.assert_allclose(np.abs(scores), np.abs(ref.transform(z)), atol=1e-3)
     counts = pca.zoom_counts({"PC1/PC2": scores[:, :2]}, [None, 1.0])
     assert counts["n_inside"].tolist()[0] == 3000 and counts["n_inside"].tolist()[1] < 3000
 
 
+def blobs(n_per=200, k=5, dim=10, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 20, (k, dim))
+    return np.concatenate([c + rng.normal(0, 0.5, (n_per, dim)) for c in centres])
+
+
 def test_kmeans_elbow_on_separated_blobs():
-    rng = np.random.default_rng(0)
-    centres = rng.normal(0, 20, (5, 10))
-    x = np.concatenate([c + rng.normal(0, 0.5, (200, 10)) for c in centres])
+    x = blobs()
     sweep = kmeans.inertia_sweep(x, range(2, 13), [0, 1])
     stats = kmeans.summarize_sweep(sweep)
-    assert len(sweep) == 22
+    assert len(sweep) == 22 and {"k", "seed", "inertia", "n_iter", "seconds"} <= set(sweep)
     assert (stats["min"] <= stats["mean"]).all() and (stats["mean"] <= stats["max"]).all()
     assert kmeans.kneedle_elbow(stats["k"].to_numpy(), stats["min"].to_numpy()) == 5
+
+
+def test_kmeans_subset_fit_reports_full_data_inertia():
+    x = blobs(n_per=1000, k=6, dim=16, seed=3).astype(np.float32)
+    # 600 of the 6,000 points place the centres; the inertia is that of all points
+    centres, inertia, _ = kmeans.fit_kmeans(x, 6, seed=0, fit_points=600, refine_iter=3)
+    brute = ((x[:, None, :] - centres[None]) ** 2).sum(-1).min(1).sum()
+    assert inertia == pytest.approx(brute, rel=1e-4)
+    # the true clusters: variance 0.25 per dimension
+    assert inertia / (len(x) * 16) == pytest.approx(0.25, rel=0.05)
+    sweep = kmeans.inertia_sweep(x, [2, 4, 6, 8, 10], [0, 1, 2], fit_points=600)
+    stats = kmeans.summarize_sweep(sweep)
+    assert kmeans.kneedle_elbow(stats["k"].to_numpy(), stats["mean"].to_numpy()) == 6
+
+
+def test_kmeans_lloyd_step_known_answer():
+    x = np.array([[0, 0], [0, 2], [10, 0], [10, 2], [11, 1]], np.float32)
+    centres = np.array([[0, 1], [10, 1], [50, 50]], np.float32)
+    assert kmeans.inertia_of(x, centres) == pytest.approx(5.0)
+    moved, before = kmeans.lloyd_step(x, centres)
+    assert before == pytest.approx(5.0)
+    # cluster 1 moves to the mean of its three points; empty cluster 2 keeps its centre
+    np.testing.assert_allclose(moved, [[0, 1], [31 / 3, 1], [50, 50]], rtol=1e-6)
+    assert kmeans.inertia_of(x, moved) == pytest.approx(2 + 2 * (1 / 9 + 1) + 4 / 9)
+
+
+def test_kneedle_finds_the_knee_of_a_known_curve():
+    k = np.arange(2, 41, 2)
+    y = np.where(k <= 10, 100 - 9 * (k - 2), 28 - 0.5 * (k - 10))  # bends at k = 10
+    assert kmeans.kneedle_elbow(k, y) == 10
 
 
 def test_vae_statistics_match_hand_computed_values():
@@ -79,14 +167,23 @@ def test_vae_statistics_match_hand_computed_values():
     assert (
         s["logvar_min"] == -4 and s["logvar_max"] == 6 and s["logvar_mean"] == pytest.approx(0.75)
     )
-    assert s["logvar_count_in_-3_5"] == 2
+    assert s["logvar_count_in_-3_5"] == 2 and s["logvar_fraction_in_-3_5"] == 0.5
     assert s["abs_z_minus_mu_max"] == pytest.approx(0.1)
     assert s["abs_z_minus_mu_count_above_0.05"] == 1
+    assert s["abs_z_minus_mu_fraction_above_0.05"] == 0.25
     r_z = np.hypot([3.0, 0.02], [4.1, 1.0])
     assert s["radius_mu_mean"] == pytest.approx(3.0)
+    assert s["radius_mu_min"] == pytest.approx(1.0) and s["radius_mu_max"] == pytest.approx(5.0)
     assert s["radius_z_max"] == pytest.approx(r_z[0], rel=1e-6)
+    assert s["radius_z_min"] == pytest.approx(r_z[1], rel=1e-6)
     assert s["radius_abs_diff_max"] == pytest.approx(r_z[0] - 5, rel=1e-5)
+    assert s["radius_abs_diff_mean"] == pytest.approx((r_z[0] - 5 + r_z[1] - 1) / 2, rel=1e-5)
     assert s["radius_rel_diff_max"] == pytest.approx((r_z[0] - 5) / 5, rel=1e-5)
+    # blockwise over rows gives the same numbers
+    assert vae_statistics(z, mu, logvar, block=1) == pytest.approx(s)
+    table = vae_table(s)
+    assert table["metric"].tolist() == [key for key, _ in ROWS]
+    assert table.set_index("metric").loc["logvar_count_in_-3_5", "value"] == 2
 
 
 def test_tsne_separates_far_blobs():
@@ -99,7 +196,22 @@ def test_tsne_separates_far_blobs():
 
     nbrs = NearestNeighbors(n_neighbors=6).fit(emb).kneighbors(return_distance=False)[:, 1:]
     assert (labels[nbrs] == labels[:, None]).mean() > 0.99
-    assert tsne.knn_recall(x, emb, k=5) > 0.2
+    recall = tsne.knn_recall(x, emb, k=5)
+    assert recall > 0.2
+    # a random 2-D layout keeps almost no neighbourhood
+    assert tsne.knn_recall(x, rng.normal(size=(300, 2)), k=5) < 0.1
+    assert tsne.knn_recall(x, emb, k=5, n_queries=100, seed=1) == pytest.approx(recall, abs=0.1)
+
+
+def test_knn_recall_of_an_isometry_is_one():
+    x = np.random.default_rng(0).normal(size=(500, 2))
+    assert tsne.knn_recall(x, 3 * x[:, ::-1] + 1, k=10, n_queries=50) == 1.0
+
+
+def test_tsne_learning_rate_is_sklearns_auto():
+    # scikit-learn: max(N / early_exaggeration / 4, 50), with a gradient 4x openTSNE's
+    assert tsne.sklearn_learning_rate(1000, 12) == 200
+    assert tsne.sklearn_learning_rate(120_000, 12) == pytest.approx(10_000)
 
 
 def test_subset_is_seeded_sorted_and_capped():

@@ -153,6 +153,9 @@ def test_html_page_as_zip_is_rejected_and_next_source_tried(fixture, dest, tmp_p
     assert md5sum(dest / ZIP) != md5sum(root / ZIP)  # the repacked archive, verified
     assert any("HTML page" in m for m in messages)
     assert left_over(dest) == []
+    # the small files still came from Drive (official bytes), only the archive from Kaggle
+    assert spec.file(PARTITION).drive_id in served.calls
+    assert record["files"][PARTITION]["matches_official"]
 
 
 def test_checksum_mismatch_is_rejected(fixture, dest):
@@ -342,6 +345,18 @@ def test_huggingface_mirror_rebuilds_the_official_split(fixture, dest, tmp_path)
     assert record["splits"] == dict(spec.expected.splits)
 
 
+def test_huggingface_uses_an_official_partition_file_when_there(fixture, dest, tmp_path):
+    root, spec = fixture
+    copy_files(root, dest, names=(PARTITION,))
+    shards = hf_parquet(root, tmp_path / "hf", n_files=1)
+    messages = []
+    record = HuggingFaceSource(lambda r, v, s: shards).fetch(dest, spec, messages.append)
+    assert not any("rebuilt" in m for m in messages)
+    assert record["n_images"] == N and sorted(record["files"]) == sorted(
+        [ZIP, PARTITION, ATTRIBUTES]
+    )
+
+
 def test_rebuilt_partition_reproduces_celeba_split_boundaries():
     ids = [f"{i:06d}.jpg" for i in range(202_599, 0, -1)]
     ordered, splits = rebuild_partition(ids, Expected())
@@ -362,6 +377,22 @@ def test_verify_content_checks_sizes(fixture, tmp_path):
             replace(spec.expected, width=64, height=64),
             quiet([]),
         )
+
+
+def test_acquire_stage_writes_the_source_record(fixture, tmp_path, monkeypatch):
+    """The `acquire` rule's function: the record names the source and every checksum."""
+    from zatlas import stages
+    from zatlas.data import celeba
+
+    root, spec = fixture
+    monkeypatch.setattr(celeba, "OFFICIAL", spec)
+    dest = tmp_path / "resources" / "celeba"
+    copy_files(root, dest)
+    stages.acquire("celeba", str(dest / "source.json"), n_images=100, seed=1, sources=[])
+    record = json.loads((dest / "source.json").read_text())
+    assert record["source"] == "local" and record["verified_by"] == "md5"
+    assert {n: f["md5"] for n, f in record["files"].items()} == {f.name: f.md5 for f in spec.files}
+    assert record["n_images"] == N
 
 
 @pytest.mark.network

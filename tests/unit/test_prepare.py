@@ -180,3 +180,12 @@ def test_duplicate_ids_in_partition_are_an_error(raw, tmp_path):
     (root / PARTITION).write_text("\n".join(text) + "\n")
     with pytest.raises(ZatlasError, match="more than once"):
         run(root, tmp_path / "out")
+
+
+def test_malformed_attribute_row_names_its_line(raw, tmp_path):
+    root = rewrite(raw, tmp_path / "attr", lambda name, data: [(name, data)])
+    lines = (root / ATTRIBUTES).read_text().splitlines()
+    lines[4] = lines[4].replace(" 1", " 2", 1).replace("-1", " 2", 1)
+    (root / ATTRIBUTES).write_text("\n".join(lines) + "\n")
+    with pytest.raises(ZatlasError, match="line 5"):
+        run(root, tmp_path / "out")

@@ -228,12 +228,12 @@ rule compare:
         table="results/{run}/compare/compare.csv",
         figure=report(
             "results/{run}/compare/radius_overlay.png",
-            caption="../report/compare.rst",
+            caption="../report/compare-radius_overlay.rst",
             category="Comparison",
         ),
         inertia_figure=report(
             "results/{run}/compare/inertia_overlay.png",
-            caption="../report/compare.rst",
+            caption="../report/compare-inertia_overlay.rst",
             category="Comparison",
         ),
     log:

@@ -42,6 +42,12 @@ def tsne_params(wildcards):
     return TSNE[wildcards.variant]
 
 
+def latent_mean(wildcards):
+    """E[z | x] of a model's latents: mu for a VAE, z itself for an AE."""
+    name = "mu" if wildcards.model in VAES else "z"
+    return f"results/{wildcards.run}/latents/{wildcards.model}/{name}.npy"
+
+
 def report_inputs(wildcards):
     """Every figure and table that the report shows."""
     run = wildcards.run
@@ -53,4 +59,7 @@ def report_inputs(wildcards):
     files += expand(list(rules.vae_stats.output), run=run, model=VAES)
     files += expand(list(rules.tsne.output), run=run, model=MODELS, variant=list(TSNE))
     files += list(expand(list(rules.compare.output), run=run))
+    for rule_ in [rules.structure, rules.intrinsic_dim, rules.sampling, rules.attributes]:
+        files += expand(list(rule_.output), run=run, model=MODELS)
+    files += list(expand(list(rules.kl_sweep.output), run=run))
     return [f for f in files if f.endswith((".png", ".csv", ".json"))]

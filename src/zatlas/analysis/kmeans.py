@@ -27,39 +27,66 @@ from zatlas.progress import progress
 CHUNK = 16384
 
 
-def assign(x: np.ndarray, centres: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, float]:
-    """Nearest centre of every row of x and the total inertia, in row chunks (float32 BLAS)."""
+def _scan(x: np.ndarray, centres: np.ndarray, update: bool, chunk: int = CHUNK):
+    """One pass over x in row chunks: sum over points of min_j (|c_j|^2 - 2 x.c_j), the
+    cluster sizes, and (when `update`) the per-cluster sums of the points.
+
+    Both the distances and the cluster sums are float32 matrix products (BLAS), so a pass
+    costs about two GEMMs of N x z_dim x k.
+    """
     centres = np.asarray(centres, dtype=np.float32)
+    k = len(centres)
     c_sq = np.einsum("ij,ij->i", centres, centres)
-    labels = np.empty(len(x), dtype=np.int64)
-    inertia = 0.0
+    partial = 0.0
+    counts = np.zeros(k, dtype=np.int64)
+    sums = np.zeros(centres.shape, dtype=np.float64) if update else None
     for i in range(0, len(x), chunk):
         xc = np.asarray(x[i : i + chunk], dtype=np.float32)
         d = xc @ centres.T
         d *= -2.0
         d += c_sq
         best = np.argmin(d, axis=1)
-        labels[i : i + chunk] = best
-        x_sq = np.einsum("ij,ij->i", xc, xc, dtype=np.float64)
-        inertia += float(np.maximum(x_sq + d[np.arange(len(xc)), best], 0.0).sum())
-    return labels, inertia
+        rows = np.arange(len(xc))
+        partial += float(d[rows, best].sum(dtype=np.float64))
+        counts += np.bincount(best, minlength=k)
+        if update:
+            onehot = np.zeros((len(xc), k), dtype=np.float32)
+            onehot[rows, best] = 1.0
+            sums += onehot.T @ xc
+    return partial, counts, sums
 
 
-def update_centres(x: np.ndarray, labels: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """Means of the points of each cluster; an empty cluster keeps its old centre."""
-    from scipy.sparse import csr_matrix
+def squared_norm_total(x: np.ndarray, chunk: int = CHUNK) -> float:
+    """Sum of |x_i|^2 over all rows (the constant part of every inertia on x)."""
+    total = 0.0
+    for i in range(0, len(x), chunk):
+        xc = np.asarray(x[i : i + chunk], dtype=np.float64)
+        total += float(np.einsum("ij,ij->", xc, xc))
+    return total
 
-    k = len(old)
-    onehot = csr_matrix(
-        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
-        shape=(k, len(labels)),
-    )
-    sums = np.asarray(onehot @ x, dtype=np.float64)
-    counts = np.bincount(labels, minlength=k)
-    out = np.array(old, dtype=np.float64)
+
+def inertia_of(x: np.ndarray, centres: np.ndarray, x_sq_total: float | None = None) -> float:
+    """Sum of squared distances of all rows of x to their nearest centre."""
+    if x_sq_total is None:
+        x_sq_total = squared_norm_total(x)
+    partial, _, _ = _scan(x, centres, update=False)
+    return max(x_sq_total + partial, 0.0)
+
+
+def lloyd_step(
+    x: np.ndarray, centres: np.ndarray, x_sq_total: float | None = None
+) -> tuple[np.ndarray, float]:
+    """One Lloyd iteration on all rows: the new centres and the inertia of the given ones.
+
+    An empty cluster keeps its centre.
+    """
+    if x_sq_total is None:
+        x_sq_total = squared_norm_total(x)
+    partial, counts, sums = _scan(x, centres, update=True)
+    new = np.array(centres, dtype=np.float64)
     filled = counts > 0
-    out[filled] = sums[filled] / counts[filled, None]
-    return out.astype(np.float32)
+    new[filled] = sums[filled] / counts[filled, None]
+    return new.astype(np.float32), max(x_sq_total + partial, 0.0)
 
 
 def fit_kmeans(
@@ -69,11 +96,13 @@ def fit_kmeans(
     fit_points: int | None = 20_000,
     max_iter: int = 300,
     refine_iter: int = 10,
+    x_sq_total: float | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """Centres, full-data inertia and Lloyd iterations on the subset (see the module doc).
 
     The subset has at least 10 x k points; with `fit_points` None (or >= N) the fit runs on
-    all points and needs no refinement.
+    all points and needs no refinement. `x_sq_total` (sum of |x|^2) may be passed to save a
+    pass when many fits share x.
     """
     rng = np.random.default_rng(seed)
     if fit_points is not None:
@@ -84,12 +113,12 @@ def fit_kmeans(
         sub = x
     km = KMeans(n_clusters=k, n_init=1, max_iter=max_iter, random_state=seed).fit(sub)
     centres = km.cluster_centers_.astype(np.float32)
+    if x_sq_total is None:
+        x_sq_total = squared_norm_total(x)
     if sub is not x:
         for _ in range(refine_iter):
-            labels, _ = assign(x, centres)
-            centres = update_centres(x, labels, centres)
-    _, inertia = assign(x, centres)
-    return centres, inertia, int(km.n_iter_)
+            centres, _ = lloyd_step(x, centres, x_sq_total)
+    return centres, inertia_of(x, centres, x_sq_total), int(km.n_iter_)
 
 
 def inertia_sweep(
@@ -103,10 +132,13 @@ def inertia_sweep(
     """One fit per (k, seed); the spread over seeds shows the blog's spikes as a band."""
     rows = []
     x = np.ascontiguousarray(x, dtype=np.float32)
+    x_sq_total = squared_norm_total(x)
     jobs = [(k, s) for k in ks for s in seeds]
     for k, seed in progress(jobs, desc="k-means sweep", total=len(jobs)):
         start = time.perf_counter()
-        _, inertia, n_iter = fit_kmeans(x, k, seed, fit_points, max_iter, refine_iter)
+        _, inertia, n_iter = fit_kmeans(
+            x, k, seed, fit_points, max_iter, refine_iter, x_sq_total=x_sq_total
+        )
         rows.append(
             {
                 "k": int(k),

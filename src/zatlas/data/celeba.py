@@ -34,7 +34,7 @@ import re
 import shutil
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -334,14 +334,14 @@ def _attribute_value(v) -> int:
     return 1 if v == 1 else -1
 
 
-def _read_csv(data: bytes, name: str, header: Sequence[str]) -> list[list[str]]:
-    """Rows of a mirror's CSV, columns in the order of `header` (the file's own order may
-    differ); errors name the line."""
+def _csv_rows(data: bytes, name: str, header: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, row) of a mirror's CSV, columns in the order of `header` (the file's
+    own order may differ); a malformed line is an error that names it."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SourceFailed(f"{name} is not UTF-8 text") from None
-    rows, order = [], None
+    order = None
     for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row:
             continue
@@ -353,8 +353,7 @@ def _read_csv(data: bytes, name: str, header: Sequence[str]) -> list[list[str]]:
             continue
         if len(row) != len(header):
             raise SourceFailed(f"{name}, line {lineno}: expected {len(header)} fields")
-        rows.append([row[i] for i in order])
-    return rows
+        yield lineno, [row[i] for i in order]
 
 
 # -- sources -----------------------------------------------------------------------------------
@@ -407,16 +406,19 @@ class GDriveSource:
         return "the official Google Drive files, one by one (gdown)"
 
     def fetch(self, dest: Path, spec: CelebaSpec, log: Log) -> dict:
-        for f in spec.files:
-            if (dest / f.name).exists():
+        failed = []
+        for f in spec.files:  # all of them, even after a failure: the small files often
+            if (dest / f.name).exists():  # come when the archive hits Drive's quota
                 log(f"{f.name}: already there")
                 continue
             try:
                 self._fetch_one(dest, f, log)
             except SourceFailed as exc:
                 if f.required:
-                    raise SourceFailed(f"{f.name}: {exc}") from None
-                log(f"{f.name} (optional) not fetched: {exc}")
+                    failed.append(f"{f.name}: {exc}")
+                log(f"{f.name}{'' if f.required else ' (optional)'} not fetched: {exc}")
+        if failed:
+            raise SourceFailed("; ".join(failed))
         origin = {f.name: f.url for f in spec.files}
         return {"origin": origin, **verify_folder(dest, spec, log)}
 
@@ -557,16 +559,15 @@ def convert_kaggle(archive: Path, dest: Path, spec: CelebaSpec, log: Log) -> dic
                 raise SourceFailed(f"the Kaggle archive has no {need}")
         parts: dict[str, Path] = {}
         if not (dest / PARTITION).exists():
-            rows = _read_csv(
-                src.read(tables["list_eval_partition.csv"]),
-                "list_eval_partition.csv",
-                ["image_id", "partition"],
-            )
-            for lineno, (_, code) in enumerate(rows, start=2):
+            ids, splits = [], []
+            name = "list_eval_partition.csv"
+            for lineno, (image_id, code) in _csv_rows(
+                src.read(tables[name]), name, ["image_id", "partition"]
+            ):
                 if code not in ("0", "1", "2"):
-                    raise SourceFailed(f"list_eval_partition.csv, line {lineno}: bad partition")
-            ids = [r[0] for r in rows]
-            splits = [SPLITS[int(r[1])] for r in rows]
+                    raise SourceFailed(f"{name}, line {lineno}: partition {code!r} is not 0, 1, 2")
+                ids.append(image_id)
+                splits.append(SPLITS[int(code)])
             parts[PARTITION] = dest / f"{PARTITION}.part"
             write_official(
                 parts[PARTITION],
@@ -574,17 +575,17 @@ def convert_kaggle(archive: Path, dest: Path, spec: CelebaSpec, log: Log) -> dic
                 spec.file(PARTITION).md5,
             )
         if not (dest / ATTRIBUTES).exists():
-            rows = _read_csv(
-                src.read(tables["list_attr_celeba.csv"]),
-                "list_attr_celeba.csv",
-                ["image_id", *CELEBA_ATTRIBUTES],
-            )
-            try:
-                values = np.array([[_attribute_value(v) for v in r[1:]] for r in rows], np.int8)
-            except ValueError as exc:
-                raise SourceFailed(f"list_attr_celeba.csv: {exc}") from None
-            ids_a = [r[0] for r in rows]
-            values = values.reshape(len(rows), len(CELEBA_ATTRIBUTES))
+            ids_a, rows = [], []
+            name = "list_attr_celeba.csv"
+            for lineno, row in _csv_rows(
+                src.read(tables[name]), name, ["image_id", *CELEBA_ATTRIBUTES]
+            ):
+                try:
+                    rows.append(np.array([_attribute_value(v) for v in row[1:]], np.int8))
+                except ValueError as exc:
+                    raise SourceFailed(f"{name}, line {lineno}: {exc}") from None
+                ids_a.append(row[0])
+            values = np.array(rows, np.int8).reshape(len(rows), len(CELEBA_ATTRIBUTES))
             parts[ATTRIBUTES] = dest / f"{ATTRIBUTES}.part"
             write_official(
                 parts[ATTRIBUTES],
@@ -675,7 +676,7 @@ def convert_parquet(files: Sequence[Path], dest: Path, spec: CelebaSpec, log: Lo
 
     parts: dict[str, Path] = {}
     need_zip = not (dest / ZIP).exists()
-    attrs: dict[str, list[int]] = {}
+    attrs: dict[str, np.ndarray] = {}
     zip_part = dest / f"{ZIP}.part"
     out = zipfile.ZipFile(zip_part, "w", zipfile.ZIP_STORED) if need_zip else None
     try:
@@ -693,7 +694,9 @@ def convert_parquet(files: Sequence[Path], dest: Path, spec: CelebaSpec, log: Lo
                     if image_id in attrs:
                         raise SourceFailed(f"{image_id} appears twice in the mirror")
                     try:
-                        attrs[image_id] = [_attribute_value(row[a]) for a in CELEBA_ATTRIBUTES]
+                        attrs[image_id] = np.array(
+                            [_attribute_value(row[a]) for a in CELEBA_ATTRIBUTES], np.int8
+                        )
                     except (TypeError, ValueError) as exc:
                         raise SourceFailed(f"{image_id}: {exc}") from None
                     if out is not None:
@@ -769,11 +772,12 @@ def acquire_celeba(
     download_sources: Sequence[str] = DOWNLOAD_SOURCES,
     *,
     sources: Sequence | None = None,
-    spec: CelebaSpec = OFFICIAL,
+    spec: CelebaSpec | None = None,
     log: Log = _print,
 ) -> dict:
     """Put CelebA's files into `dest` from the first source that verifies; return the record
     (source used, how it was verified, checksums, every attempt)."""
+    spec = OFFICIAL if spec is None else spec
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     sources = default_sources(download_sources) if sources is None else sources

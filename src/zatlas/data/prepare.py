@@ -134,8 +134,9 @@ def decode_face(data: bytes, image_size: int, crop: int) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as img:
         w0, h0 = img.size
         need = (math.ceil(w0 * image_size / crop), math.ceil(h0 * image_size / crop))
-        img.draft("RGB", need)
-        img = img.convert("RGB")
+        img.draft("RGB", need)  # a reduced-scale decode, when that still leaves `need`
+        if img.mode != "RGB":  # (convert to the same mode would only copy)
+            img = img.convert("RGB")
         scale = img.size[0] / w0
         side = min(crop, w0, h0) * scale
         left = (img.size[0] - side) / 2

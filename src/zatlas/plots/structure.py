@@ -60,7 +60,7 @@ def plot_dimensions(
     ax1.bar(x + 0.2, dims["null"], 0.4, label="matched Gaussian")
     ax1.axhline(dims["z_dim"].iloc[0], color="k", ls=":", label="z_dim")
     ax1.set_xticks(x, dims["estimator"])
-    ax1.set(ylabel="intrinsic dimension", title="intrinsic dimension")
+    ax1.set(ylabel="intrinsic dimension", title="intrinsic dimension", yscale="log")
     ax1.legend(fontsize=8)
     var = np.sort(units["variance"].to_numpy())[::-1]
     ax2.semilogy(np.arange(1, len(var) + 1), np.maximum(var, 1e-12), ".-")

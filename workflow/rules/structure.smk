@@ -1,0 +1,177 @@
+# Beyond the blog: the open questions answered with numbers, each against a null or a
+# reference (matched Gaussian, held-out real z-points, chance-adjusted NMI).
+rule structure:
+    input:
+        z="results/{run}/latents/{model}/z.npy",
+    output:
+        nn_table="results/{run}/analysis/{model}/structure/nn_distances.csv",
+        void_table="results/{run}/analysis/{model}/structure/voids.csv",
+        verdicts="results/{run}/analysis/{model}/structure/verdicts.csv",
+        summary="results/{run}/analysis/{model}/structure/summary.json",
+        figure=report(
+            "results/{run}/analysis/{model}/structure/structure.png",
+            caption="../report/structure-structure.rst",
+            category="Structure vs null",
+            subcategory="{model}",
+        ),
+        tsne_figure=report(
+            "results/{run}/analysis/{model}/structure/tsne_null.png",
+            caption="../report/structure-tsne_null.rst",
+            category="Structure vs null",
+            subcategory="{model}",
+        ),
+    log:
+        "results/{run}/logs/structure/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/structure/{model}.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        settings=config["analysis"]["structure"],
+        planes=config["analysis"]["pca"]["planes"],
+        zooms=config["analysis"]["pca"]["zooms"],
+        tsne_iter=config["analysis"]["tsne"]["n_iter"],
+        seed=config["seed"],
+    script:
+        "../scripts/structure.py"
+
+
+rule intrinsic_dim:
+    input:
+        z="results/{run}/latents/{model}/z.npy",
+        mean=latent_mean,
+    output:
+        table="results/{run}/analysis/{model}/intrinsic_dim/dimensions.csv",
+        units="results/{run}/analysis/{model}/intrinsic_dim/active_units.csv",
+        summary="results/{run}/analysis/{model}/intrinsic_dim/summary.json",
+        figure=report(
+            "results/{run}/analysis/{model}/intrinsic_dim/dimensions.png",
+            caption="../report/intrinsic_dim.rst",
+            category="Intrinsic dimension",
+            subcategory="{model}",
+        ),
+    log:
+        "results/{run}/logs/intrinsic_dim/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/intrinsic_dim/{model}.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        settings=config["analysis"]["structure"],
+        seed=config["seed"],
+    script:
+        "../scripts/intrinsic_dim.py"
+
+
+rule sampling:
+    input:
+        z="results/{run}/latents/{model}/z.npy",
+        attributes=rules.prepare.output.attributes,
+        encoder=rules.train.output.encoder,
+        decoder=rules.train.output.decoder,
+    output:
+        table="results/{run}/analysis/{model}/sampling/scores.csv",
+        samples_figure=report(
+            "results/{run}/analysis/{model}/sampling/samples.png",
+            caption="../report/sampling-samples.rst",
+            category="Sampling strategies",
+            subcategory="{model}",
+        ),
+        scores_figure=report(
+            "results/{run}/analysis/{model}/sampling/scores.png",
+            caption="../report/sampling-scores.rst",
+            category="Sampling strategies",
+            subcategory="{model}",
+        ),
+    log:
+        "results/{run}/logs/sampling/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/sampling/{model}.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=8000,
+    params:
+        settings=config["analysis"]["sampling"],
+        seed=config["seed"],
+    script:
+        "../scripts/sampling.py"
+
+
+rule attributes:
+    input:
+        z="results/{run}/latents/{model}/z.npy",
+        attributes=rules.prepare.output.attributes,
+        tsne_embedding=expand(
+            rules.tsne.output.embedding, variant=list(TSNE)[:1], allow_missing=True
+        ),
+    output:
+        table="results/{run}/analysis/{model}/attributes/nmi.csv",
+        summary="results/{run}/analysis/{model}/attributes/summary.json",
+        scatter_figure=report(
+            "results/{run}/analysis/{model}/attributes/scatters.png",
+            caption="../report/attributes-scatters.rst",
+            category="Attributes",
+            subcategory="{model}",
+        ),
+        nmi_figure=report(
+            "results/{run}/analysis/{model}/attributes/nmi.png",
+            caption="../report/attributes-nmi.rst",
+            category="Attributes",
+            subcategory="{model}",
+        ),
+    log:
+        "results/{run}/logs/attributes/{model}.log",
+    benchmark:
+        "results/{run}/benchmarks/attributes/{model}.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        settings=config["analysis"]["attributes"],
+        seed=config["seed"],
+    script:
+        "../scripts/attributes.py"
+
+
+rule kl_sweep:
+    input:
+        z=expand(
+            "results/{run}/latents/{model}/z.npy", model=MODELS, allow_missing=True
+        ),
+        logvar=expand(
+            "results/{run}/latents/{model}/logvar.npy", model=VAES, allow_missing=True
+        ),
+        histories=expand(rules.train.output.history, model=MODELS, allow_missing=True),
+        dimensions=expand(
+            rules.intrinsic_dim.output.summary, model=MODELS, allow_missing=True
+        ),
+    output:
+        table="results/{run}/compare/kl_sweep.csv",
+        figure=report(
+            "results/{run}/compare/kl_sweep.png",
+            caption="../report/compare-kl_sweep.rst",
+            category="Comparison",
+        ),
+    log:
+        "results/{run}/logs/kl_sweep.log",
+    benchmark:
+        "results/{run}/benchmarks/kl_sweep/all.tsv"
+    conda:
+        "../../envs/zatlas.yaml"
+    params:
+        models=config["models"],
+        vaes=VAES,
+        z_dim=config["architecture"]["z_dim"],
+    script:
+        "../scripts/kl_sweep.py"
