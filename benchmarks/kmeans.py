@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=1024, help="MiniBatchKMeans batch")
     parser.add_argument("--fit-points", type=int, default=20_000, help="project: subset per fit")
-    parser.add_argument("--refine-iter", type=int, default=10, help="project: full-data Lloyd")
+    parser.add_argument("--refine-iter", type=int, default=3, help="project: full-data Lloyd")
     parser.add_argument("--sweep", action="store_true", help="also time the 120-fit sweep")
     args = parser.parse_args()
 

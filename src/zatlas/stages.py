@@ -305,7 +305,7 @@ def inertia(
     seed,
     fit_points=20_000,
     max_iter=300,
-    refine_iter=10,
+    refine_iter=3,
 ) -> None:
     import time
 

@@ -28,6 +28,7 @@ from zatlas.data.celeba import (
     md5sum,
     rebuild_partition,
     verify_content,
+    write_official,
 )
 from zatlas.errors import ZatlasError
 
@@ -365,6 +366,15 @@ def test_rebuilt_partition_reproduces_celeba_split_boundaries():
     assert (ordered[182_637], splits[182_637]) == ("182638.jpg", "test")
     with pytest.raises(SourceFailed, match="cannot rebuild"):
         rebuild_partition(ids[:10], Expected())
+
+
+def test_converted_text_takes_the_official_line_ending(tmp_path):
+    text = "000001.jpg 0\n000002.jpg 2\n"
+    crlf_md5 = hashlib.md5(text.replace("\n", "\r\n").encode()).hexdigest()
+    write_official(tmp_path / "crlf.txt", text, crlf_md5)
+    assert md5sum(tmp_path / "crlf.txt") == crlf_md5
+    write_official(tmp_path / "lf.txt", text, "0" * 32)  # neither matches: LF
+    assert (tmp_path / "lf.txt").read_bytes() == text.encode()
 
 
 def test_verify_content_checks_sizes(fixture, tmp_path):

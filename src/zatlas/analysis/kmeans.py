@@ -95,7 +95,7 @@ def fit_kmeans(
     seed: int,
     fit_points: int | None = 20_000,
     max_iter: int = 300,
-    refine_iter: int = 10,
+    refine_iter: int = 3,
     x_sq_total: float | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """Centres, full-data inertia and Lloyd iterations on the subset (see the module doc).
@@ -127,7 +127,7 @@ def inertia_sweep(
     seeds,
     fit_points: int | None = 20_000,
     max_iter: int = 300,
-    refine_iter: int = 10,
+    refine_iter: int = 3,
 ) -> pd.DataFrame:
     """One fit per (k, seed); the spread over seeds shows the blog's spikes as a band."""
     rows = []

@@ -287,27 +287,28 @@ def _publish(parts: dict[str, Path], dest: Path) -> None:
 # -- the official text formats -------------------------------------------------------------
 
 
-def render_partition(ids: Sequence[str], splits: Sequence[str], newline: str = "\n") -> str:
+def render_partition(ids: Sequence[str], splits: Sequence[str]) -> str:
     codes = {v: k for k, v in SPLITS.items()}
-    return "".join(f"{i} {codes[s]}{newline}" for i, s in zip(ids, splits, strict=True))
+    return "".join(f"{i} {codes[s]}\n" for i, s in zip(ids, splits, strict=True))
 
 
-def render_attributes(ids: Sequence[str], values: np.ndarray, newline: str = "\n") -> str:
+def render_attributes(ids: Sequence[str], values: np.ndarray) -> str:
+    """CelebA's format: the count, the names, then `<id>` and each value in 3 columns."""
+    cells = np.where(np.asarray(values) == 1, "  1", " -1").tolist()
     lines = [str(len(ids)), " ".join(CELEBA_ATTRIBUTES) + " "]
-    lines += [i + "".join(f"{int(v):3d}" for v in row) for i, row in zip(ids, values, strict=True)]
-    return newline.join(lines) + newline
+    lines += [i + "".join(row) for i, row in zip(ids, cells, strict=True)]
+    return "\n".join(lines) + "\n"
 
 
-def write_official(path: Path, render: Callable[[str], str], official_md5: str) -> None:
-    """Write a text file in the official format, with the line ending whose md5 is official
-    when one is (so a converted mirror file can be byte-identical to the original)."""
-    chosen = render("\n").encode()
-    for newline in ("\n", "\r\n"):
-        data = chosen if newline == "\n" else render(newline).encode()
-        if hashlib.md5(data).hexdigest() == official_md5:
-            chosen = data
-            break
-    path.write_bytes(chosen)
+def write_official(path: Path, text: str, official_md5: str) -> None:
+    """Write a text file in the official format, with the line ending (LF or CRLF) whose md5
+    is the official one when one is, so that a converted file can be byte-identical."""
+    data = text.encode()
+    if hashlib.md5(data).hexdigest() != official_md5:
+        crlf = text.replace("\n", "\r\n").encode()
+        if hashlib.md5(crlf).hexdigest() == official_md5:
+            data = crlf
+    path.write_bytes(data)
 
 
 def rebuild_partition(ids: Iterable[str], expected: Expected) -> tuple[list[str], list[str]]:
@@ -571,7 +572,7 @@ def convert_kaggle(archive: Path, dest: Path, spec: CelebaSpec, log: Log) -> dic
             parts[PARTITION] = dest / f"{PARTITION}.part"
             write_official(
                 parts[PARTITION],
-                lambda nl: render_partition(ids, splits, nl),
+                render_partition(ids, splits),
                 spec.file(PARTITION).md5,
             )
         if not (dest / ATTRIBUTES).exists():
@@ -589,7 +590,7 @@ def convert_kaggle(archive: Path, dest: Path, spec: CelebaSpec, log: Log) -> dic
             parts[ATTRIBUTES] = dest / f"{ATTRIBUTES}.part"
             write_official(
                 parts[ATTRIBUTES],
-                lambda nl: render_attributes(ids_a, values, nl),
+                render_attributes(ids_a, values),
                 spec.file(ATTRIBUTES).md5,
             )
         if not (dest / ZIP).exists():
@@ -718,7 +719,7 @@ def convert_parquet(files: Sequence[Path], dest: Path, spec: CelebaSpec, log: Lo
         parts[ATTRIBUTES] = dest / f"{ATTRIBUTES}.part"
         write_official(
             parts[ATTRIBUTES],
-            lambda nl: render_attributes(ids, values, nl),
+            render_attributes(ids, values),
             spec.file(ATTRIBUTES).md5,
         )
     if not (dest / PARTITION).exists():
@@ -726,7 +727,7 @@ def convert_parquet(files: Sequence[Path], dest: Path, spec: CelebaSpec, log: Lo
         parts[PARTITION] = dest / f"{PARTITION}.part"
         write_official(
             parts[PARTITION],
-            lambda nl: render_partition(ordered, splits, nl),
+            render_partition(ordered, splits),
             spec.file(PARTITION).md5,
         )
         log("rebuilt list_eval_partition.txt from the image ids (the split is contiguous)")
