@@ -8,6 +8,7 @@ times the project's whole sweep as the pipeline runs it (k = 2..80 step 2, 3 see
     python benchmarks/kmeans.py                    # 162,770 x 256, k in 2,10,20,40,60,80
     python benchmarks/kmeans.py --n 20000 --ks 2,20,80   # a quick run
     python benchmarks/kmeans.py --sweep            # + the full 120-fit sweep, project only
+    python benchmarks/kmeans.py --full-kmeans      # + scikit-learn KMeans on all points
     python benchmarks/kmeans.py --z results/celeba/latents/ae/z.npy   # real latents
 
 Without --z the points are "Gaussian-ish" latents like an AE's (see benchmarks/tsne.py).
@@ -35,11 +36,14 @@ def main() -> None:
     parser.add_argument("--fit-points", type=int, default=20_000, help="project: subset per fit")
     parser.add_argument("--refine-iter", type=int, default=3, help="project: full-data Lloyd")
     parser.add_argument("--sweep", action="store_true", help="also time the 120-fit sweep")
+    parser.add_argument(
+        "--full-kmeans", action="store_true", help="also fit plain KMeans on all points (slow)"
+    )
     args = parser.parse_args()
 
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     import numpy as np
-    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.cluster import KMeans, MiniBatchKMeans
     from threadpoolctl import threadpool_limits
 
     from zatlas.analysis import kmeans as km
@@ -63,12 +67,13 @@ def main() -> None:
         f"zatlas: KMeans on {args.fit_points} points + {args.refine_iter} full-data Lloyd steps"
     )
     print(
-        f"\n{'k':>3s} {'seed':>4s} {'MBK s':>7s} {'zatlas s':>8s} {'MBK inertia':>14s}"
-        f" {'zatlas inertia':>14s} {'ratio':>6s}"
+        f"\n{'k':>3s} {'seed':>4s} {'MBK wall':>9s} {'MBK CPU':>8s} {'zatlas wall':>11s}"
+        f" {'zatlas CPU':>10s} {'MBK inertia':>12s} {'zatlas inertia':>14s} {'ratio':>6s}"
+        + (f" {'KMeans CPU':>10s} {'KMeans inertia':>14s}" if args.full_kmeans else "")
     )
     x_sq = km.squared_norm_total(x)
     totals = np.zeros(4)  # wall base, wall ours, CPU base, CPU ours
-    ratios = []
+    ratios, full_ratios = [], []
     for k in ks:
         for seed in seeds:
             start, cpu = time.perf_counter(), time.process_time()
@@ -91,11 +96,17 @@ def main() -> None:
             c_ours = time.process_time() - cpu
             totals += (t_base, t_ours, c_base, c_ours)
             ratios.append(i_ours / i_base)
-            print(
-                f"{k:3d} {seed:4d} {t_base:7.2f} {t_ours:8.2f} {i_base:14.6g} {i_ours:14.6g}"
-                f" {i_ours / i_base:6.4f}",
-                flush=True,
+            line = (
+                f"{k:3d} {seed:4d} {t_base:9.2f} {c_base:8.2f} {t_ours:11.2f} {c_ours:10.2f}"
+                f" {i_base:12.6g} {i_ours:14.6g} {i_ours / i_base:6.4f}"
             )
+            if args.full_kmeans:
+                cpu = time.process_time()
+                full = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(x)
+                c_full = time.process_time() - cpu
+                full_ratios.append(i_ours / full.inertia_)
+                line += f" {c_full:10.2f} {full.inertia_:14.6g}"
+            print(line, flush=True)
     print(
         f"\ntotal wall time: MiniBatchKMeans {totals[0]:.1f} s, zatlas {totals[1]:.1f} s, "
         f"ratio (MiniBatchKMeans / zatlas) {totals[0] / totals[1]:.2f}"
@@ -108,6 +119,13 @@ def main() -> None:
         f"inertia zatlas / MiniBatchKMeans: mean {np.mean(ratios):.4f}, "
         f"min {np.min(ratios):.4f}, max {np.max(ratios):.4f} (below 1 = zatlas fits better)"
     )
+    if full_ratios:
+        print(
+            f"inertia zatlas / full-data KMeans: mean {np.mean(full_ratios):.4f}, "
+            f"min {np.min(full_ratios):.4f}, max {np.max(full_ratios):.4f}"
+        )
+    print("(CPU = process CPU time of all threads: on a busy machine the wall time of the same")
+    print(" work on otherwise idle cores is at most about this)")
 
     if args.sweep:
         sweep_ks = list(range(2, 81, 2))

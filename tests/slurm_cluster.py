@@ -199,7 +199,9 @@ class LocalSlurm:
             prefix,
         )
         self._wait(lambda: (m / "munge.socket").exists(), timeout, "munged socket")
-        self._spawn("slurmctld", [_daemon_path("slurmctld"), "-D", "-i", "-f", str(self.conf)], prefix)
+        self._spawn(
+            "slurmctld", [_daemon_path("slurmctld"), "-D", "-i", "-f", str(self.conf)], prefix
+        )
         self._wait(lambda: self._run("scontrol", "ping").returncode == 0, timeout, "slurmctld")
         self._spawn("slurmd", [_daemon_path("slurmd"), "-D", "-f", str(self.conf)], prefix)
         self._wait(self._node_idle, timeout, "slurmd (node idle)")

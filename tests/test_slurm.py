@@ -226,10 +226,8 @@ def cluster_run(cluster, tmp_path_factory):
 
     def cancel_first_encode(rows):
         for row in rows:
-            if not cancelled and row["state"] == "RUNNING" and rule_of(row["comment"]) in (
-                "encode",
-                "encode_vae",
-            ):
+            encoding = rule_of(row["comment"]) in ("encode", "encode_vae")
+            if encoding and row["state"] == "RUNNING" and not cancelled:
                 subprocess.run(["scancel", row["id"]], env=cluster.env, check=True)
                 cancelled.append(row["id"])
 
@@ -242,9 +240,7 @@ def cluster_run(cluster, tmp_path_factory):
     inject.mkdir()
     flag = work / "injected_failure"
     (inject / "sitecustomize.py").write_text(FAIL_ONCE.format(script="radius.py", flag=str(flag)))
-    rc2, out2 = run_on_cluster(
-        work, cfg, prof, cluster, *targets, env={"PYTHONPATH": str(inject)}
-    )
+    rc2, out2 = run_on_cluster(work, cfg, prof, cluster, *targets, env={"PYTHONPATH": str(inject)})
     jobs2 = [j for j in jobs_in_slurm(cluster) if j["id"] not in {r["id"] for r in jobs1}]
     return {
         "work": work,

@@ -106,7 +106,15 @@ def build_encoder(spec: ModelSpec) -> keras.Model:
     x_in = keras.Input((spec.image_size, spec.image_size, 3), name="image")
     x = x_in
     for i, filters in enumerate(spec.filters):
-        x = layers.Conv2D(filters, spec.kernel_size, strides=2, padding="same", name=f"conv{i}")(x)
+        # no bias before a batch norm: its beta is that bias (one op and its gradient less)
+        x = layers.Conv2D(
+            filters,
+            spec.kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=not spec.batch_norm,
+            name=f"conv{i}",
+        )(x)
         if spec.batch_norm:
             x = FusedBatchNorm(name=f"bn{i}")(x)
         x = layers.LeakyReLU(name=f"act{i}")(x)
@@ -129,7 +137,12 @@ def build_decoder(spec: ModelSpec) -> keras.Model:
     x = layers.LeakyReLU(name="act_dense")(x)
     for i, filters in enumerate(reversed(spec.filters[:-1])):
         x = layers.Conv2DTranspose(
-            filters, spec.kernel_size, strides=2, padding="same", name=f"deconv{i}"
+            filters,
+            spec.kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=not spec.batch_norm,
+            name=f"deconv{i}",
         )(x)
         if spec.batch_norm:
             x = FusedBatchNorm(name=f"bn{i}")(x)

@@ -224,9 +224,12 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         if dominant:
             dom = pd.read_csv(dominant)
             row["n_dominant_axes"] = len(dom)
-            row["dominant_axes"] = ", ".join(
-                f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
-                for _, r in dom.head(5).iterrows()
+            row["dominant_axes"] = (
+                ", ".join(
+                    f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
+                    for _, r in dom.head(5).iterrows()
+                )
+                or "none"
             )
         inertia = _find(arts, "inertia", model, "summary.json")
         if inertia:

@@ -168,3 +168,22 @@ def plot_kl_sweep(table: pd.DataFrame, path) -> None:
         axes[2].axhline(table["z_dim"].iloc[0], color="k", ls=":", lw=0.8)
     fig.suptitle("KL sweep: VAEs against kl_factor")
     save(fig, path)
+
+
+def plot_image_rows(groups: dict[str, np.ndarray], title: str, path) -> None:
+    """One row of images per group, each row drawn as a single mosaic (fast for many rows)."""
+    n_cols = max((len(v) for v in groups.values()), default=1)
+    fig, axes = plt.subplots(
+        len(groups), 1, figsize=(0.9 * n_cols + 1.5, 1.0 * len(groups) + 0.4), squeeze=False
+    )
+    for ax, (label, imgs) in zip(axes[:, 0], groups.items(), strict=True):
+        ax.set_axis_off()
+        if len(imgs):
+            h, w = imgs.shape[1:3]
+            strip = np.full((h, n_cols * (w + 2), 3), 255, dtype=np.uint8)
+            for i, im in enumerate(imgs):
+                strip[:, i * (w + 2) : i * (w + 2) + w] = im
+            ax.imshow(strip, interpolation="nearest")
+        ax.set_title(label, fontsize=8, loc="left")
+    fig.suptitle(title)
+    save(fig, path)
