@@ -683,6 +683,8 @@ def sampling_strategies(
     split = pd.read_parquet(attributes, columns=["split"])["split"].to_numpy()
     train_rows = np.flatnonzero(split == "train")
     held_rows = np.flatnonzero(split != "train")
+    if not len(train_rows):  # no split recorded: every point is a training point
+        train_rows, held_rows = np.arange(len(zs)), np.arange(0)
     pick = train_rows[tsne_an.subset(len(train_rows), reference_points, seed)]
     reference = np.asarray(zs[pick], dtype=np.float32)
     scorer = density.ManifoldScorer(reference, threads)

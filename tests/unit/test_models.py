@@ -63,3 +63,63 @@ def test_sampling_clips_epsilon():
     assert np.abs(z).max() <= 0.5 + 1e-6
     z = np.asarray(Sampling(eps_clip=None, seed=1)([mu, mu]))
     assert np.abs(z).max() > 3
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_batch_norm_matches_keras_batch_normalization(training):
+    import tensorflow as tf
+
+    from zatlas.models import FusedBatchNorm
+
+    x = tf.constant(np.random.default_rng(3).normal(2, 3, (16, 6, 6, 5)).astype("float32"))
+    ref, fused = keras.layers.BatchNormalization(), FusedBatchNorm()
+    ref.build(x.shape)
+    fused.build(x.shape)
+    for layer in (ref, fused):  # non-trivial affine parameters and moving statistics
+        layer.gamma.assign(np.linspace(0.5, 2, 5))
+        layer.beta.assign(np.linspace(-1, 1, 5))
+        layer.moving_mean.assign(np.full(5, 0.3))
+        layer.moving_variance.assign(np.full(5, 4.0))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ya, yb = ref(x, training=training), fused(x, training=training)
+        la, lb = tf.reduce_sum(ya**3), tf.reduce_sum(yb**3)
+    np.testing.assert_allclose(np.asarray(yb), np.asarray(ya), atol=1e-5)
+    for a, b in (
+        (ref.moving_mean, fused.moving_mean),
+        (ref.moving_variance, fused.moving_variance),
+    ):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)
+    for wrt in ("x", "gamma", "beta"):
+        ga = tape.gradient(la, x if wrt == "x" else getattr(ref, wrt))
+        gb = tape.gradient(lb, x if wrt == "x" else getattr(fused, wrt))
+        np.testing.assert_allclose(np.asarray(gb), np.asarray(ga), rtol=1e-4, atol=1e-3)
+
+
+def test_training_wrapper_takes_float_uint8_or_rows_of_an_image_bank():
+    import tensorflow as tf
+
+    from zatlas.models import build_autoencoder
+
+    s = spec("ae")
+    model = build_autoencoder(s)
+    images = np.random.default_rng(4).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    want = np.asarray(model(images.astype("float32") / 255.0))
+    np.testing.assert_allclose(np.asarray(model(images)), want, atol=1e-6)
+    model.use_image_bank(tf.constant(images[::-1]))
+    np.testing.assert_allclose(np.asarray(model(np.arange(5, -1, -1))), want, atol=1e-6)
+
+
+def test_mixed_precision_keeps_the_latent_heads_and_the_image_in_float32():
+    s = spec("vae")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        enc, dec = build_encoder(s), build_decoder(s)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert enc.get_layer("conv0").compute_dtype == "bfloat16"
+    assert [o.dtype for o in enc.outputs] == ["float32", "float32"]
+    assert dec.output.dtype == "float32"
+    # BCE of a saturated sigmoid stays finite (1 - 1e-7 would round to 1 in 16 bits)
+    x = np.ones((1, 4, 4, 3), "float32")
+    assert np.isfinite(float(bce_sum(x, np.zeros_like(x))))

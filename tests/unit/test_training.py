@@ -1,0 +1,282 @@
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zatlas.config import ModelSpec, TrainSpec
+from zatlas.errors import ZatlasError
+
+pytest.importorskip("tensorflow")
+from zatlas import training as tr  # noqa: E402
+
+SPEC = ModelSpec("vae", "vae", 16, 8, (8, 16), 3, True, 5.0, 0.01)
+TRAIN = TrainSpec(
+    epochs=2,
+    batch_size=32,
+    learning_rate=2e-3,
+    clipnorm=None,
+    validation=True,
+    seed=5,
+    deterministic=False,  # op determinism is process-wide: the resume test turns it on
+)
+
+
+def write_dataset(folder: Path, n: int = 200, size: int = 16, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    c = rng.random((n, 1, 1, 3))
+    cx, cy, r = (rng.random((n, 1, 1)) for _ in range(3))
+    blob = (((xx - cx) ** 2 + (yy - cy) ** 2) < 0.05 + 0.2 * r)[..., None]
+    images = (255 * (0.15 + 0.6 * blob * c + 0.2 * rng.random((n, size, size, 3)))).astype(np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "images.npy", images)
+    split = np.where(np.arange(n) % 5 == 0, "valid", "train")
+    pd.DataFrame({"split": split}).to_parquet(folder / "attributes.parquet")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("data"))
+
+
+def run(data: Path, out: Path, spec=SPEC, train=TRAIN, **kwargs) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    return tr.train_model(
+        data / "images.npy",
+        data / "attributes.parquet",
+        spec,
+        train,
+        out / "encoder.keras",
+        out / "decoder.keras",
+        out / "history.csv",
+        out / "train.json",
+        out / "backup",
+        **kwargs,
+    )
+
+
+# -- input order --------------------------------------------------------------------------
+
+
+def test_epoch_order_is_a_permutation_seeded_by_seed_and_epoch_and_sorted_per_batch():
+    a = tr.epoch_order(100, 32, seed=3, epoch=4)
+    assert sorted(a) == list(range(100))
+    for start in range(0, 100, 32):
+        assert list(a[start : start + 32]) == sorted(a[start : start + 32])
+    np.testing.assert_array_equal(a, tr.epoch_order(100, 32, seed=3, epoch=4))  # pure
+    assert not np.array_equal(a, tr.epoch_order(100, 32, seed=3, epoch=5))
+    assert not np.array_equal(a, tr.epoch_order(100, 32, seed=4, epoch=4))
+
+
+@pytest.mark.parametrize("placement", ["host", "mmap", "device"])
+def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement, monkeypatch):
+    if placement == "mmap":
+        monkeypatch.setattr(tr, "HOST_MEMORY_LIMIT", 0)
+    images = np.load(data / "images.npy", mmap_mode="r")
+    train_idx = tr.split_indices(data / "attributes.parquet", "train")
+    valid_idx = tr.split_indices(data / "attributes.parquet", "valid")
+    p = tr.make_pipelines(images, train_idx, valid_idx, 32, 9, 1, 3, placement == "device")
+    assert p.placement == placement and p.steps_per_epoch == math.ceil(len(train_idx) / 32)
+    batches = [np.asarray(b) for b in p.train]
+    assert len(batches) == 2 * p.steps_per_epoch  # epochs 1 and 2 (0-based) of 3
+    if placement == "device":  # row numbers into the bank that the model gathers from
+        bank = np.asarray(p.bank)
+        batches = [bank[b] for b in batches]
+    for e, epoch in enumerate((1, 2)):
+        got = np.concatenate(batches[e * p.steps_per_epoch : (e + 1) * p.steps_per_epoch])
+        want = images[train_idx[tr.epoch_order(len(train_idx), 32, 9, epoch)]]
+        np.testing.assert_array_equal(got, want)
+    valid = np.concatenate([np.asarray(b) for b in p.valid])
+    if placement == "device":
+        valid = bank[valid]
+    np.testing.assert_array_equal(valid, images[valid_idx])
+
+
+def test_device_bank_is_used_on_one_gpu_only_when_it_fits(monkeypatch):
+    monkeypatch.setattr(tr, "gpu_memory_bytes", lambda: 80 * 1024**3)
+    gpu, cpu = ["CPU:/device:CPU:0", "GPU:/device:GPU:0"], ["CPU:/device:CPU:0"]
+    assert tr.wants_device_bank("auto", 5 * 1024**3, 1, gpu)
+    assert not tr.wants_device_bank("auto", 40 * 1024**3, 1, gpu)
+    assert not tr.wants_device_bank("auto", 1024, 1, cpu)
+    assert not tr.wants_device_bank("auto", 1024, 2, gpu)  # MirroredStrategy: tf.data splits
+    assert tr.wants_device_bank(True, 1024, 1, cpu) and not tr.wants_device_bank(False, 1, 1, gpu)
+
+
+def test_steps_per_execution_never_spans_two_epochs():
+    assert tr._steps_per_execution(8, 100) == 5
+    assert tr._steps_per_execution(1, 7) == 1
+    assert tr._steps_per_execution(16, 12) == 12
+    assert tr._steps_per_execution(4, 13) == 1
+
+
+# -- training -----------------------------------------------------------------------------
+
+
+def test_training_logs_the_blog_losses_on_train_and_validation(data, tmp_path):
+    summary = run(data, tmp_path)
+    table = pd.read_csv(tmp_path / "history.csv")
+    assert list(table.columns[:7]) == tr.HISTORY_COLUMNS
+    assert list(table["epoch"]) == [1, 2]
+    # total = reco + kl_factor * KL, per epoch (means of per-batch values, so exact up to
+    # float rounding); BCE summed over 16x16x3 pixels is near 768 * log(2) for grey images
+    for prefix in ("", "val_"):
+        total = table[f"{prefix}reco_loss"] + SPEC.kl_factor * table[f"{prefix}kl_loss"]
+        np.testing.assert_allclose(table[f"{prefix}loss"], total, rtol=1e-5)
+    assert 100 < table["reco_loss"].iloc[0] < 16 * 16 * 3 * math.log(2) * 1.5
+    assert (table["kl_loss"] > 0).all()
+    assert table["loss"].iloc[-1] < table["loss"].iloc[0]
+    assert summary["n_train"] == 160 and summary["n_valid"] == 40
+    assert summary["final"]["val_loss"] == pytest.approx(table["val_loss"].iloc[-1])
+    assert summary["resumed_from_epoch"] == 0 and len(summary["epoch_seconds"]) == 2
+    assert json.loads((tmp_path / "train.json").read_text())["images_per_second"] > 0
+    assert not (tmp_path / "backup").exists()  # removed once the outputs are written
+
+
+def test_a_diverging_loss_stops_with_an_error_naming_the_epoch(data, tmp_path):
+    huge = replace(TRAIN, learning_rate=1e4, epochs=3)
+    with pytest.raises(ZatlasError, match=r"diverged in epoch 1: .*learning_rate"):
+        run(data, tmp_path / "nan", train=huge)
+    # an explosion short of inf/NaN: here any loss above 0.5 x a blind guess (grey images)
+    strict = replace(TRAIN, explode_factor=0.5)
+    with pytest.raises(ZatlasError, match=r"diverged in epoch 1: loss at batch 1 became .*limit"):
+        run(data, tmp_path / "explode", train=strict)
+    assert not (tmp_path / "explode" / "backup" / "state.json").exists()  # nothing backed up
+
+
+def test_mixed_precision_trains_and_exports_float32_models(data, tmp_path):
+    import keras
+
+    from zatlas.encoding import load_model
+
+    summary = run(data, tmp_path, train=replace(TRAIN, epochs=1, mixed_precision="bfloat16"))
+    assert summary["policy"] == "bfloat16" and math.isfinite(summary["final"]["loss"])
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored
+    decoder = load_model(tmp_path / "decoder.keras")
+    assert {layer.dtype_policy.name for layer in decoder.layers} == {"float32"}
+    out = np.asarray(decoder(np.zeros((2, 8), "float32")))
+    assert out.dtype == np.float32 and out.shape == (2, 16, 16, 3)
+
+
+# -- backup -------------------------------------------------------------------------------
+
+
+def _model(train=TRAIN):
+    from zatlas.models import build_autoencoder
+
+    model = build_autoencoder(SPEC, seed=train.seed)
+    tr.compile_model(model, train)
+    model(np.zeros((1, 16, 16, 3), np.uint8))
+    return model
+
+
+def test_backup_restores_weights_optimizer_and_sampling_rng(tmp_path):
+    images = np.random.default_rng(0).integers(0, 255, (64, 16, 16, 3), dtype=np.uint8)
+    model = _model()
+    model.fit(images, batch_size=32, epochs=1, verbose=0)
+    backup = tr.Backup(tmp_path / "b", "print-1")
+    backup.save(model, 3, [{"epoch": 1, "loss": 2.5}])
+    backup.save(model, 4, [{"epoch": 1, "loss": 2.5}, {"epoch": 2, "loss": 1.5}])
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [
+        "epoch-0004.weights.h5",
+        "state.json",
+    ]
+
+    fresh = _model()
+    assert tr.Backup(tmp_path / "b", "print-1").load(fresh, epochs=10) == (
+        4,
+        [{"epoch": 1, "loss": 2.5}, {"epoch": 2, "loss": 1.5}],
+    )
+    for a, b in zip(model.weights, fresh.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert int(fresh.optimizer.iterations) == int(model.optimizer.iterations) == 2
+    assert fresh.rng_state() == model.rng_state()
+    for a, b in zip(model.optimizer.variables, fresh.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_a_backup_of_another_config_or_longer_run_or_broken_file_starts_afresh(tmp_path):
+    model = _model()
+    tr.Backup(tmp_path / "b", "print-1").save(model, 5, [])
+    assert tr.Backup(tmp_path / "b", "print-1").load(_model(), epochs=4) == (0, [])
+    assert not (tmp_path / "b").exists()
+    tr.Backup(tmp_path / "b", "print-1").save(model, 2, [])
+    assert tr.Backup(tmp_path / "b", "print-2").load(_model(), epochs=4) == (0, [])
+    assert not (tmp_path / "b").exists()
+    tr.Backup(tmp_path / "b", "print-1").save(model, 2, [])
+    (tmp_path / "b" / "epoch-0002.weights.h5").write_bytes(b"truncated")
+    assert tr.Backup(tmp_path / "b", "print-1").load(_model(), epochs=4) == (0, [])
+
+
+def test_fingerprint_ignores_epochs_but_not_what_changes_the_training():
+    images = np.zeros((10, 16, 16, 3), np.uint8)
+    idx = np.arange(8)
+    base = tr.fingerprint(SPEC, TRAIN, images, idx)
+    assert tr.fingerprint(SPEC, replace(TRAIN, epochs=30), images, idx) == base
+    assert tr.fingerprint(SPEC, replace(TRAIN, learning_rate=1e-4), images, idx) != base
+    assert tr.fingerprint(SPEC, replace(TRAIN, seed=6), images, idx) != base
+    assert tr.fingerprint(replace(SPEC, kl_factor=1.0), TRAIN, images, idx) != base
+    assert tr.fingerprint(SPEC, TRAIN, images + 1, idx) != base
+
+
+# -- devices ------------------------------------------------------------------------------
+
+
+def test_cpu_warning_for_the_full_celeba_config_only():
+    cpu, gpu = ["CPU:/device:CPU:0"], ["CPU:/device:CPU:0", "GPU:/device:GPU:0"]
+    message = tr.warn_if_cpu(cpu, 162_770, 24, 96)
+    assert "WARNING" in message and "hours" in message
+    hours = float(message.split("estimated ")[1].split(" hours")[0])
+    assert hours == pytest.approx(tr.estimated_cpu_hours(162_770, 24, 96), abs=0.06)
+    assert hours > 1
+    assert tr.warn_if_cpu(gpu, 162_770, 24, 96) is None
+    assert tr.warn_if_cpu(cpu, 2400, 8, 64) is None  # the demo
+
+
+MIRRORED = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+    from tests.unit.test_training import SPEC, TRAIN, run
+
+    data, out = Path(sys.argv[1]), Path(sys.argv[2])
+    one = run(data, out / "one")  # the default: one device
+    two = run(data, out / "two", strategy=tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    print(json.dumps({"one": one, "two": two}))
+    """
+)
+
+
+def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device(data, tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", MIRRORED, str(data), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    one, two = result["one"], result["two"]
+    assert one["replicas"] == 1 and two["replicas"] == 2
+    # Each replica normalises its half of the batch, so the runs differ slightly; a loss
+    # summed instead of averaged over the replicas would be twice as large.
+    for key in ("loss", "reco_loss", "val_loss"):
+        assert two["final"][key] == pytest.approx(one["final"][key], rel=0.05)
+    assert two["final"]["kl_loss"] > 0
