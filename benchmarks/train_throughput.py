@@ -162,6 +162,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed epochs of each")
     parser.add_argument("--model", default=None, help="a VAE of the config (default: first)")
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="TensorFlow op threads, as the workflow sets them (default: TensorFlow's own)",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -193,6 +199,9 @@ def main() -> None:
 
     import tensorflow as tf
 
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     devices = [d.name for d in tf.config.list_logical_devices()]
     print(f"TensorFlow {tf.__version__}, devices: {devices}")
     print(

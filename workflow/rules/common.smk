@@ -59,7 +59,12 @@ def report_inputs(wildcards):
     files += expand(list(rules.vae_stats.output), run=run, model=VAES)
     files += expand(list(rules.tsne.output), run=run, model=MODELS, variant=list(TSNE))
     files += list(expand(list(rules.compare.output), run=run))
-    for rule_ in [rules.structure, rules.intrinsic_dim, rules.sampling, rules.attributes]:
+    for rule_ in [
+        rules.structure,
+        rules.intrinsic_dim,
+        rules.sampling,
+        rules.attributes,
+    ]:
         files += expand(list(rule_.output), run=run, model=MODELS)
     files += list(expand(list(rules.kl_sweep.output), run=run))
     return [f for f in files if f.endswith((".png", ".csv", ".json"))]
