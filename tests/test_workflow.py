@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -92,7 +93,9 @@ def test_report_shows_every_figure_and_table(smoke_run):
     assert html.count("<img ") == len(figures)
     for fig in figures:
         assert fig.stat().st_size > 1000
-        assert f">{fig.name}</figcaption>" in html
+        # each figure is embedded and links to its full-size file, relative to the page
+        rel = os.path.relpath(fig, smoke_run / "report")
+        assert f"href='{rel}'" in html, rel
     for section in ("Summary", "Training", "Number density vs radius", "t-SNE", "Provenance"):
         assert section in html
     assert "kl_factor" in html  # the resolved config is printed

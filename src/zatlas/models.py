@@ -199,6 +199,16 @@ class LatentAutoencoder(keras.Model):
     def metrics(self):
         return [self.loss_tracker, self.reco_tracker, self.kl_tracker]
 
+    def get_metrics_result(self):
+        """Epoch values. The total is derived from the reconstruction and KL means (the
+        same number, mean of totals = mean reco + kl_factor x mean KL): the scalar sum in
+        the compiled step may round its last bit differently from run to run, which the
+        gradients never see but a logged running total would."""
+        logs = super().get_metrics_result()
+        reco, kl = (float(ops.convert_to_numpy(logs[k])) for k in ("reco_loss", "kl_loss"))
+        logs["loss"] = reco + self.spec.kl_factor * kl
+        return logs
+
     def use_image_bank(self, bank) -> None:
         """Batches become row numbers into `bank` (a uint8 tensor, e.g. on the GPU)."""
         object.__setattr__(self, "_image_bank", bank)

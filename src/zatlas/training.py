@@ -223,13 +223,18 @@ def make_pipelines(
 def wants_device_bank(
     setting: bool | str, images_bytes: int, replicas: int, devices: list[str]
 ) -> bool:
-    """Keep the whole uint8 array on the accelerator? ('auto': one GPU with room for it)."""
+    """Keep the whole uint8 array on the compute device and gather batches in the step?
+
+    'auto': on one GPU when the array takes under DEVICE_SHARE of its memory; on the CPU
+    when it fits in HOST_MEMORY_LIMIT (one gather op per step is cheaper there than
+    tf.data calling back into Python for every batch).
+    """
     if replicas > 1:
         return False  # each replica would gather across devices; tf.data splits batches
     if setting != "auto":
         return bool(setting)
     if not any(d.startswith("GPU") for d in devices):
-        return False
+        return images_bytes <= HOST_MEMORY_LIMIT
     total = gpu_memory_bytes() or 16 * 1024**3
     return images_bytes <= DEVICE_SHARE * total
 

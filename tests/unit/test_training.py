@@ -101,12 +101,13 @@ def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement
     np.testing.assert_array_equal(valid, images[valid_idx])
 
 
-def test_device_bank_is_used_on_one_gpu_only_when_it_fits(monkeypatch):
+def test_image_bank_is_used_on_one_device_when_it_fits(monkeypatch):
     monkeypatch.setattr(tr, "gpu_memory_bytes", lambda: 80 * 1024**3)
     gpu, cpu = ["CPU:/device:CPU:0", "GPU:/device:GPU:0"], ["CPU:/device:CPU:0"]
     assert tr.wants_device_bank("auto", 5 * 1024**3, 1, gpu)
     assert not tr.wants_device_bank("auto", 40 * 1024**3, 1, gpu)
-    assert not tr.wants_device_bank("auto", 1024, 1, cpu)
+    assert tr.wants_device_bank("auto", 1024, 1, cpu)  # host memory, gathered in the step
+    assert not tr.wants_device_bank("auto", tr.HOST_MEMORY_LIMIT + 1, 1, cpu)  # memory-mapped
     assert not tr.wants_device_bank("auto", 1024, 2, gpu)  # MirroredStrategy: tf.data splits
     assert tr.wants_device_bank(True, 1024, 1, cpu) and not tr.wants_device_bank(False, 1, 1, gpu)
 
