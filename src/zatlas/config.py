@@ -95,6 +95,30 @@ def _check_semantics(cfg: dict) -> None:
                 f"config key 'analysis.pca.planes[{i}]': {plane} needs two different components "
                 f"<= {n_pcs} (min of z_dim and the number of images)"
             )
+    for i, plane in enumerate(analysis["pca"].get("axis_planes") or []):
+        if max(plane) >= arch["z_dim"] or plane[0] == plane[1]:
+            problems.append(
+                f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
+                f"0-based axes below z_dim = {arch['z_dim']}"
+            )
+    structure = analysis.get("structure")
+    if structure and max(structure["mle_k"]) >= min(n, structure["max_points"]):
+        problems.append(
+            f"config key 'analysis.structure.mle_k': {max(structure['mle_k'])} neighbours need "
+            f"more than the {min(n, structure['max_points'])} points available"
+        )
+    attrs = analysis.get("attributes")
+    if attrs and attrs["k"] >= min(n, attrs["max_points"]):
+        problems.append(
+            f"config key 'analysis.attributes.k': {attrs['k']} clusters need more than the "
+            f"{min(n, attrs['max_points'])} points available"
+        )
+    for i, name in enumerate((attrs or {}).get("color_by") or []):
+        if name not in CELEBA_ATTRIBUTES:
+            problems.append(
+                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not a CelebA "
+                "attribute"
+            )
     tsne = analysis["tsne"]
     for i, params in enumerate(tsne["params"]):
         for n_pts in tsne_point_counts(cfg):

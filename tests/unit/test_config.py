@@ -70,3 +70,20 @@ def test_model_spec(schema_path):
     assert ModelSpec.from_config(cfg, "ae").kl_factor == 0.0
     with pytest.raises(ConfigError, match="unknown model"):
         ModelSpec.from_config(cfg, "nope")
+
+
+@pytest.mark.parametrize(
+    "section, values, key",
+    [
+        ("pca", {"axis_planes": [[3, 300]]}, "analysis.pca.axis_planes[0]"),
+        ("structure", {"mle_k": [5, 5000]}, "analysis.structure.mle_k"),
+        ("attributes", {"k": 5000}, "analysis.attributes.k"),
+        ("attributes", {"color_by": ["Male", "Smilling"]}, "analysis.attributes.color_by[1]"),
+    ],
+)
+def test_cross_field_checks_of_later_analyses(schema_path, section, values, key):
+    cfg = demo()
+    cfg.setdefault("analysis", {}).setdefault(section, {}).update(values)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg, schema_path)
+    assert key in str(err.value)
