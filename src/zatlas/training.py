@@ -36,7 +36,7 @@ from zatlas.errors import ZatlasError
 
 HOST_MEMORY_LIMIT = 4 * 1024**3  # bytes of uint8 images copied into RAM (else memory-mapped)
 DEVICE_SHARE = 0.4  # share of the GPU's memory the image bank may take
-CPU_IMAGES_PER_S_PER_CORE = 60  # default 96 px model, measured on a 2-core x86 CPU
+CPU_IMAGES_PER_S_PER_CORE = 80  # default 96 px model (benchmarks/train_throughput.py, 2-core x86)
 STATE = "state.json"
 HISTORY_COLUMNS = [
     "epoch",
