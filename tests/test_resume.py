@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.toy_images import write_dataset
+
 pytest.importorskip("tensorflow")
 
 CHILD = textwrap.dedent(
@@ -66,19 +68,6 @@ CHILD = textwrap.dedent(
 )
 
 
-def write_dataset(folder: Path, n: int = 320, size: int = 16, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    c = rng.random((n, 1, 1, 3))
-    cx, cy, r = (rng.random((n, 1, 1)) for _ in range(3))
-    blob = (((xx - cx) ** 2 + (yy - cy) ** 2) < 0.05 + 0.2 * r)[..., None]
-    images = (255 * (0.15 + 0.6 * blob * c + 0.2 * rng.random((n, size, size, 3)))).astype(np.uint8)
-    folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "images.npy", images)
-    split = np.where(np.arange(n) % 5 == 0, "valid", "train")
-    pd.DataFrame({"split": split}).to_parquet(folder / "attributes.parquet")
-
-
 def start(script: Path, data: Path, out: Path, *pause: int) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = open(out.with_suffix(".log"), "a")  # noqa: SIM115 (closed with the process)
@@ -97,7 +86,7 @@ def finish(proc: subprocess.Popen, out: Path, timeout: float = 240) -> None:
 
 def test_killed_training_resumes_to_the_uninterrupted_result(tmp_path):
     data = tmp_path / "data"
-    write_dataset(data)
+    write_dataset(data, n=320)
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     a_out, b_out = tmp_path / "a", tmp_path / "b"

@@ -19,7 +19,8 @@ import pandas as pd
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
-from zatlas.analysis.structure import gaussian_sample, mean_and_covariance
+from zatlas.analysis.moments import mean_and_covariance
+from zatlas.analysis.structure import gaussian_sample
 
 Draw = Callable[[int, np.random.Generator], np.ndarray]
 
@@ -58,7 +59,7 @@ def diagonal_gaussian(z: np.ndarray) -> Strategy:
 
 
 def full_gaussian(z: np.ndarray) -> Strategy:
-    mean, cov = mean_and_covariance(np.asarray(z))
+    mean, cov = mean_and_covariance(np.asarray(z), ddof=0)
     return Strategy(
         "gaussian_full",
         "Gaussian fitted to the training z, full covariance",

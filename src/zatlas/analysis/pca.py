@@ -5,19 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def mean_and_covariance(z: np.ndarray, block: int = 16384) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and (N - 1)-normalised covariance, accumulated in float64 over row blocks."""
-    n, d = z.shape
-    total = np.zeros(d)
-    gram = np.zeros((d, d))
-    for i in range(0, n, block):
-        chunk = np.asarray(z[i : i + block], dtype=np.float64)
-        total += chunk.sum(0)
-        gram += chunk.T @ chunk
-    mean = total / n
-    cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-    return mean, (cov + cov.T) / 2
+from zatlas.analysis.moments import mean_and_covariance
 
 
 def fit_pca(

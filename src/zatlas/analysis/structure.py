@@ -22,19 +22,6 @@ SPREAD = "more evenly spread than the null"
 CONSISTENT = "consistent with the null"
 
 
-def mean_and_covariance(x: np.ndarray, block: int = 65536) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and (population) covariance, blockwise so a memory-mapped array is never copied."""
-    n, d = x.shape
-    total = np.zeros(d)
-    gram = np.zeros((d, d))
-    for i in range(0, n, block):
-        b = np.asarray(x[i : i + block], dtype=np.float64)
-        total += b.sum(axis=0)
-        gram += b.T @ b
-    mean = total / n
-    return mean, gram / n - np.outer(mean, mean)
-
-
 def gaussian_sample(
     mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator
 ) -> np.ndarray:
