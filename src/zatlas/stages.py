@@ -66,6 +66,8 @@ def acquire(
 ) -> None:
     """Fill the record's folder with CelebA's files; the record says where they came from
     (which source, how verified, every attempt) and their checksums."""
+    from zatlas.data.celeba import md5sum
+
     out_dir = Path(source_record).parent
     if dataset == "synthetic":
         from zatlas.data.synthetic import write_synthetic_celeba
@@ -82,16 +84,6 @@ def acquire(
 
         record = acquire_celeba(out_dir, sources)
     _write_json(source_record, record)
-
-
-def md5sum(path, chunk: int = 1 << 20) -> str:
-    import hashlib
-
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def prepare(raw_dir, images, attributes, summary, image_size, crop, n_images, on_corrupt, workers):
