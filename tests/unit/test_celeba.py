@@ -412,3 +412,14 @@ def test_real_google_drive_partition_file(tmp_path):
     source = GDriveSource()
     source._fetch_one(tmp_path, f, print)
     assert hashlib.md5((tmp_path / PARTITION).read_bytes()).hexdigest() == f.md5
+
+
+def test_short_reason_keeps_the_innermost_cause():
+    from zatlas.data.celeba import short_reason
+
+    exc = OSError(
+        "HTTPSConnectionPool(host='x.org', port=443): Max retries exceeded with url: /uc "
+        "(Caused by NameResolutionError(\"Failed to resolve 'x.org'\"))"
+    )
+    assert short_reason(exc) == "NameResolutionError(\"Failed to resolve 'x.org'\")"
+    assert len(short_reason(OSError("y" * 500))) == 200

@@ -134,6 +134,17 @@ class VerificationFailed(ZatlasError):
 _MD5_CACHE: dict[tuple[int, int, int, int], str] = {}
 
 
+def short_reason(exc: BaseException, limit: int = 200) -> str:
+    """One readable line for a failed download: the innermost cause of urllib3's nested
+    messages ("... Caused by NameResolutionError(...)"), cut to `limit` characters."""
+    text = f"{type(exc).__name__}: {exc}"
+    if "Caused by " in text:
+        text = text.rsplit("Caused by ", 1)[1]
+        while text.endswith(")") and text.count(")") > text.count("("):
+            text = text[:-1]  # the closing brackets of the messages around the cause
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def md5sum(path: str | Path, chunk: int = 1 << 20) -> str:
     """md5 of a file; remembered per inode, size and mtime, so that a verified `.part`
     renamed into place is not read twice (1.4 GB)."""
@@ -444,7 +455,7 @@ class GDriveSource:
         except SourceFailed:
             raise
         except Exception as exc:  # any client's network error: the .part stays, to resume
-            raise SourceFailed(f"download failed ({type(exc).__name__}: {exc})") from None
+            raise SourceFailed(f"download failed ({short_reason(exc)})") from None
         if not part.exists():
             return "the download produced no file"
         why = sniff(part, f)
@@ -529,7 +540,7 @@ class KaggleSource:
         except SourceFailed:
             raise
         except Exception as exc:
-            raise SourceFailed(f"download failed ({type(exc).__name__}: {exc})") from None
+            raise SourceFailed(f"download failed ({short_reason(exc)})") from None
         try:
             result = convert_kaggle(Path(archive), dest, spec, log)
         except zipfile.BadZipFile as exc:
@@ -661,7 +672,7 @@ class HuggingFaceSource:
         except SourceFailed:
             raise
         except Exception as exc:
-            raise SourceFailed(f"download failed ({type(exc).__name__}: {exc})") from None
+            raise SourceFailed(f"download failed ({short_reason(exc)})") from None
         if not files:
             raise SourceFailed("the mirror returned no parquet files")
         result = convert_parquet(files, dest, spec, log)
