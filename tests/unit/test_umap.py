@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
 from zatlas.stages import umap as umap_stage
 
@@ -49,7 +50,7 @@ def test_stage_separates_planted_clusters_and_scores_against_z(tmp_path):
     assert (labels[d.argmin(1)] == labels).all()
     # the PCA-2 run is scored against z, not against its own 2-D input
     pca = emb[emb["variant"] == "pca2-n300"]
-    reduced = tsne_an.reduce_pca(z, 2, 0)
+    reduced = pca_an.reduce(z, 2)
     against_input = tsne_an.knn_recall(reduced, pca[["x", "y"]].to_numpy(), 10, 100, 0)
     against_z = tsne_an.knn_recall(z, pca[["x", "y"]].to_numpy(), 10, 100, 0)
     assert against_input != against_z

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 

@@ -8,7 +8,9 @@ import time
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.subsample import subset
 from zatlas.analysis.umap import run_umap
 from zatlas.stages.files import limit_threads, load, title, write_json
 
@@ -41,10 +43,10 @@ def run(
     zs = load(z)
     rows, frames, shown = [], [], {}
     for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
-        idx = tsne_an.subset(len(zs), n, seed)
+        idx = subset(len(zs), n, seed)
         x = np.asarray(zs[idx], dtype=np.float32)
         start = time.perf_counter()
-        emb = run_umap(tsne_an.reduce_pca(x, comps, seed), n_neighbors, min_dist, seed)
+        emb = run_umap(pca_an.reduce(x, comps), n_neighbors, min_dist, seed)
         seconds = time.perf_counter() - start
         rows.append(
             {
