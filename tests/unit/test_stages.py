@@ -128,3 +128,14 @@ def test_every_report_stage_has_a_caption():
     captions = REPO / "workflow" / "report"
     for s in report_stages():
         assert (captions / f"{s.name}.rst").exists() or list(captions.glob(f"{s.name}-*.rst")), s
+
+
+def test_profiles_print_no_shell_command_for_script_rules():
+    import yaml
+
+    rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    assert "shell:" not in rules  # every rule runs a script ...
+    for profile in ("default", "slurm"):
+        cfg = yaml.safe_load((REPO / "profiles" / profile / "config.yaml").read_text())
+        # ... so printing shell commands would print "Shell command: None" for every job
+        assert not cfg.get("printshellcmds"), profile
