@@ -31,7 +31,7 @@ def run(
     from zatlas.analysis import attributes as attr_an
     from zatlas.data.attributes import CELEBA_ATTRIBUTES
     from zatlas.errors import ZatlasError
-    from zatlas.plots.structure import plot_attribute_scatters, plot_nmi
+    from zatlas.plots.attributes import plot_attribute_scatters, plot_nmi
 
     limit_threads(threads)
     zs = load(z)

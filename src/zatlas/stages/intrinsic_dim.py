@@ -28,7 +28,7 @@ def run(
     from zatlas.analysis.active_units import active_units
     from zatlas.analysis.structure import matched_gaussian
     from zatlas.errors import ZatlasError
-    from zatlas.plots.structure import plot_dimensions
+    from zatlas.plots.intrinsic_dim import plot_dimensions
 
     limit_threads(threads)
     zs = load(z)

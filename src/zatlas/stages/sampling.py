@@ -32,7 +32,7 @@ def run(
     from zatlas.analysis import density
     from zatlas.decoding_checks import cycle_errors
     from zatlas.encoding import load_model
-    from zatlas.plots.structure import plot_image_rows, plot_sampling_scores
+    from zatlas.plots.sampling import plot_image_rows, plot_sampling_scores
 
     limit_threads(threads, tensorflow=True)
     zs = load(z)
