@@ -32,7 +32,7 @@ from zatlas.data.celeba.verify import (
     _verify_and_publish,
     short_reason,
 )
-from zatlas.data.prepare import safe_member
+from zatlas.data.archive import safe_member
 from zatlas.progress import progress
 
 

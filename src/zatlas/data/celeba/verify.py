@@ -20,7 +20,7 @@ from zatlas.data.celeba.spec import (
     SourceFailed,
     VerificationFailed,
 )
-from zatlas.data.prepare import image_members, member_table, read_member
+from zatlas.data.archive import image_members, member_table, read_member
 from zatlas.errors import ZatlasError
 from zatlas.progress import progress
 
