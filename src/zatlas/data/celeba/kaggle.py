@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from zatlas.data.archive import safe_member
 from zatlas.data.attributes import CELEBA_ATTRIBUTES, SPLITS
 from zatlas.data.celeba.formats import (
     _attribute_value,
@@ -32,7 +33,6 @@ from zatlas.data.celeba.verify import (
     _verify_and_publish,
     short_reason,
 )
-from zatlas.data.archive import safe_member
 from zatlas.progress import progress
 
 

@@ -8,6 +8,7 @@ import os
 import zipfile
 from pathlib import Path
 
+from zatlas.data.archive import image_members, member_table, read_member
 from zatlas.data.attributes import read_attributes, read_partition
 from zatlas.data.celeba.spec import (
     ATTRIBUTES,
@@ -20,7 +21,6 @@ from zatlas.data.celeba.spec import (
     SourceFailed,
     VerificationFailed,
 )
-from zatlas.data.archive import image_members, member_table, read_member
 from zatlas.errors import ZatlasError
 from zatlas.progress import progress
 
