@@ -53,6 +53,8 @@ def decode_error(exc: BaseException) -> str:
     """Why an image did not decode, in words (PIL's own message names a BytesIO object)."""
     if isinstance(exc, UnidentifiedImageError):
         return "not a readable JPEG, PNG or WebP image"
+    if type(exc) is ValueError:  # our own checks ("not a JPEG", "64x64")
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

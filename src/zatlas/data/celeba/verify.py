@@ -21,6 +21,8 @@ from zatlas.data.celeba.spec import (
     SourceFailed,
     VerificationFailed,
 )
+from zatlas.data.celeba.subset import subset_ids
+from zatlas.data.decode import decode_error
 from zatlas.errors import ZatlasError
 from zatlas.progress import progress
 
@@ -83,9 +85,18 @@ def _file_record(path: Path, file: CelebaFile, md5: str | None = None) -> dict:
 
 
 def verify_content(
-    zip_path: Path, partition_path: Path, attributes_path: Path, expected: Expected, log: Log
+    zip_path: Path,
+    partition_path: Path,
+    attributes_path: Path,
+    expected: Expected,
+    log: Log,
+    allow_subset: bool = False,
 ) -> dict:
-    """Count, size and split check of a CelebA layout; VerificationFailed says what is off."""
+    """Count, size and split check of a CelebA layout; VerificationFailed says what is off.
+
+    With `allow_subset`, an archive holding fewer images than the official release passes
+    when every image in it is a listed CelebA image in its official split, of the official
+    size; the record then says `subset` and carries the real counts."""
 
     def fail(why: str):
         raise VerificationFailed(why)
@@ -97,37 +108,72 @@ def verify_content(
         fail(str(exc))
     if partition["image_id"].duplicated().any():
         fail(f"{partition_path.name} lists an image more than once")
+    ids = set(partition["image_id"])
+    want = dict(expected.splits)
+    members = _members(zip_path, fail)
+    if allow_subset and (len(partition) != expected.n_images or set(members) != ids):
+        if set(attributes["image_id"]) != ids or len(attributes) != len(ids):
+            fail(f"{attributes_path.name} and {partition_path.name} list different images")
+        order, counts = subset_ids(partition, members, expected, partition_path.name)
+        _check_images(zip_path, order, members, expected, fail)
+        log(
+            f"WARNING: a subset of CelebA: {len(order):,} of the {expected.n_images:,} official "
+            f"images (splits {counts}); every image present verified ({expected.width}x"
+            f"{expected.height} JPEG, a listed CelebA id in its official split). The results "
+            "describe this subset, not the whole of CelebA."
+        )
+        return {
+            "n_images": len(order),
+            "splits": counts,
+            "subset": True,
+            "official_n_images": expected.n_images,
+        }
     if len(partition) != expected.n_images:
         fail(
             f"{partition_path.name} lists {len(partition):,} images, expected {expected.n_images:,}"
         )
     counts = partition["split"].value_counts().to_dict()
-    want = dict(expected.splits)
     if {k: counts.get(k, 0) for k in want} != want:
         fail(f"{partition_path.name} splits are {counts}, expected {want}")
-    ids = set(partition["image_id"])
     if set(attributes["image_id"]) != ids or len(attributes) != len(ids):
         fail(f"{attributes_path.name} and {partition_path.name} list different images")
+    if set(members) != ids:
+        lacking = sorted(ids - set(members))
+        extra = sorted(set(members) - ids)
+        fail(
+            f"{zip_path.name} holds {len(members):,} JPEGs: {len(lacking):,} listed "
+            f"images missing (first {lacking[:3]}), {len(extra):,} unlisted "
+            f"(first {extra[:3]})"
+        )
+    order = sorted(ids)
+    _check_images(zip_path, order, members, expected, fail)
+    log(
+        f"content verified: {len(order):,} images of {expected.width}x{expected.height}, "
+        f"splits {want}"
+    )
+    return {"n_images": len(order), "splits": want}
+
+
+def _members(zip_path: Path, fail) -> dict[str, str]:
     try:
         with zipfile.ZipFile(zip_path) as zf:
             try:
-                members = image_members(zf)
+                return image_members(zf)
             except ZatlasError as exc:  # the same image twice
                 fail(str(exc))
-            if set(members) != ids:
-                lacking = sorted(ids - set(members))
-                extra = sorted(set(members) - ids)
-                fail(
-                    f"{zip_path.name} holds {len(members):,} JPEGs: {len(lacking):,} listed "
-                    f"images missing (first {lacking[:3]}), {len(extra):,} unlisted "
-                    f"(first {extra[:3]})"
-                )
-            order = sorted(ids)
+    except zipfile.BadZipFile as exc:
+        fail(f"{zip_path.name} is not a readable zip archive ({exc})")
+
+
+def _check_images(zip_path: Path, order: list[str], members: dict, expected: Expected, fail):
+    """Every image in `order` a JPEG of the official size (the first 10 failures named)."""
+    from PIL import Image
+
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
             locations = member_table(zf, [members[i] for i in order])
     except zipfile.BadZipFile as exc:
         fail(f"{zip_path.name} is not a readable zip archive ({exc})")
-    from PIL import Image
-
     bad = []
     with open(zip_path, "rb") as fh:
         for image_id, where in progress(
@@ -142,7 +188,7 @@ def verify_content(
                 if size != (expected.width, expected.height):
                     raise ValueError(f"{size[0]}x{size[1]}")
             except (OSError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:
-                bad.append(f"{image_id} ({exc})")
+                bad.append(f"{image_id} ({decode_error(exc)})")
                 if len(bad) >= 10:
                     break
     if bad:
@@ -150,14 +196,11 @@ def verify_content(
             f"{zip_path.name}: images that are not {expected.width}x{expected.height} JPEGs: "
             + "; ".join(bad)
         )
-    log(
-        f"content verified: {len(order):,} images of {expected.width}x{expected.height}, "
-        f"splits {want}"
-    )
-    return {"n_images": len(order), "splits": want}
 
 
-def verify_folder(dest: Path, spec: CelebaSpec, log: Log, paths: dict | None = None) -> dict:
+def verify_folder(
+    dest: Path, spec: CelebaSpec, log: Log, paths: dict | None = None, allow_subset: bool = False
+) -> dict:
     """Verify the required files (official md5s, else content); record every file present.
 
     `paths` maps a file name to where it is now (a `.part` not yet renamed); the rest are
@@ -178,7 +221,7 @@ def verify_folder(dest: Path, spec: CelebaSpec, log: Log, paths: dict | None = N
         off = [f.name for f in spec.required if not files[f.name]["matches_official"]]
         log(f"not the official bytes ({', '.join(off)}): verifying the content")
         content = verify_content(
-            paths[ZIP], paths[PARTITION], paths[ATTRIBUTES], spec.expected, log
+            paths[ZIP], paths[PARTITION], paths[ATTRIBUTES], spec.expected, log, allow_subset
         )
     return {"verified_by": verified_by, **content, "files": files}
 
@@ -190,7 +233,8 @@ def _publish(parts: dict[str, Path], dest: Path) -> None:
 
 def _verify_and_publish(parts: dict[str, Path], dest: Path, spec: CelebaSpec, log: Log) -> dict:
     try:
-        result = verify_folder(dest, spec, log, paths=parts)
+        # an archive this source did not write is the user's own: it may be a subset
+        result = verify_folder(dest, spec, log, paths=parts, allow_subset=ZIP not in parts)
     except VerificationFailed as exc:
         for part in parts.values():
             part.unlink(missing_ok=True)
