@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import csv
+import functools
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +60,7 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     """Return a copy of `config` with defaults filled in; raise ConfigError naming the key."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     resolved = copy.deepcopy(dict(config))
+    _reject_non_finite(resolved)
     errors = sorted(_Validator(schema).iter_errors(resolved), key=lambda e: list(e.path))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
@@ -68,7 +73,90 @@ def n_available(config: Mapping) -> int:
     data = config["data"]
     if data["dataset"] == "synthetic":
         return data["n_images"] or SYNTHETIC_DEFAULT_N
-    return min(data["n_images"] or CELEBA_N_IMAGES, CELEBA_N_IMAGES)
+    if data["dataset"] == "folder":
+        have = count_folder_images(data.get("path"))
+        return min(data["n_images"] or have, have)
+    have = recorded_celeba_count()
+    return min(data["n_images"] or have, have)
+
+
+def _reject_non_finite(value, path=()) -> None:
+    """NaN and infinity are valid YAML floats (.nan, .inf) but no valid setting."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(
+            f"invalid config:\n  config key '{_key(path)}': {value} is not a finite number"
+        )
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _reject_non_finite(v, (*path, k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _reject_non_finite(v, (*path, i))
+
+
+@functools.lru_cache(maxsize=8)
+def count_folder_images(path: str | None) -> int:
+    """Images in `data.path` (a folder data set), counted by name at parse time."""
+    from zatlas.data.archive import Container, is_image_name
+    from zatlas.errors import ZatlasError
+
+    if not path:
+        raise ConfigError(
+            "invalid config:\n  config key 'data.path': required with dataset 'folder' "
+            "(a folder, .zip or .tar of JPEG, PNG or WebP images)"
+        )
+    try:
+        entries = Container.at(path).entries(lambda _m: None)
+    except ZatlasError as exc:
+        why = str(exc).removeprefix("data.path: ")
+        raise ConfigError(f"invalid config:\n  config key 'data.path': {why}") from None
+    n = sum(is_image_name(e.name) for e in entries)
+    if n == 0:
+        raise ConfigError(
+            f"invalid config:\n  config key 'data.path': {path} holds no JPEG, PNG or WebP "
+            "images (searched recursively)"
+        )
+    return n
+
+
+def recorded_celeba_count(record: str | Path = "resources/celeba/source.json") -> int:
+    """CelebA's image count: the official one, or that of a subset the acquire step verified."""
+    try:
+        data = json.loads(Path(record).read_text())
+        if data.get("subset"):
+            return int(data["n_images"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return CELEBA_N_IMAGES
+
+
+def attribute_names(cfg: Mapping) -> tuple[str, ...]:
+    """The attribute columns the run will have: CelebA's 40, or a folder's attributes CSV
+    header (less its id column), or none."""
+    data = cfg["data"]
+    if data["dataset"] != "folder":
+        return tuple(CELEBA_ATTRIBUTES)
+    path = data.get("attributes")
+    if not path:
+        return ()
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except OSError as exc:
+        raise ConfigError(
+            f"invalid config:\n  config key 'data.attributes': cannot read {path} ({exc})"
+        ) from None
+    header = [c.strip() for c in header]
+    id_col = "image_id" if "image_id" in header else (header[0] if header else None)
+    return tuple(c for c in header if c != id_col)
+
+
+def _attribute_source(cfg: Mapping) -> str:
+    if cfg["data"]["dataset"] != "folder":
+        return "a CelebA attribute"
+    if not cfg["data"].get("attributes"):
+        return "an attribute: the folder data set has none (set data.attributes to a CSV)"
+    return f"a column of data.attributes ({cfg['data']['attributes']})"
 
 
 def _check_semantics(cfg: dict) -> None:
@@ -113,11 +201,12 @@ def _check_semantics(cfg: dict) -> None:
             f"config key 'analysis.attributes.k': {attrs['k']} clusters need more than the "
             f"{min(n, attrs['max_points'])} points available"
         )
+    known = attribute_names(cfg)
     for i, name in enumerate((attrs or {}).get("color_by") or []):
-        if name not in CELEBA_ATTRIBUTES:
+        if name not in known:
             problems.append(
-                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not a CelebA "
-                "attribute"
+                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not "
+                + _attribute_source(cfg)
             )
     tsne = analysis["tsne"]
     for i, params in enumerate(tsne["params"]):
@@ -133,9 +222,10 @@ def _check_semantics(cfg: dict) -> None:
             problems.append(
                 f"config key 'analysis.tsne.pca_components[{i}]': {comps} > {n_pcs} available"
             )
-    if tsne["color_by"] is not None and tsne["color_by"] not in CELEBA_ATTRIBUTES:
+    if tsne["color_by"] is not None and tsne["color_by"] not in known:
         problems.append(
-            f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not a CelebA attribute"
+            f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not "
+            + _attribute_source(cfg)
         )
     km = analysis["kmeans"]
     if km["k_min"] > km["k_max"]:

@@ -38,7 +38,8 @@ def hf_download(repo: str, revision: str, staging: Path) -> list[Path]:
         from huggingface_hub import snapshot_download
     except ImportError:
         raise SourceFailed(
-            "the huggingface_hub client is not installed (pip install 'zatlas[celeba]')"
+            "the huggingface_hub client is not installed (a dependency of zatlas: run `make` "
+            "again, or pip install huggingface_hub)"
         ) from None
     folder = snapshot_download(
         repo_id=repo,

@@ -56,7 +56,8 @@ def kaggle_download(dataset: str, staging: Path) -> Path:
         from kaggle.api.kaggle_api_extended import KaggleApi
     except ImportError:
         raise SourceFailed(
-            "the kaggle client is not installed (pip install 'zatlas[celeba]')"
+            "the kaggle client is not installed (a dependency of zatlas: run `make` "
+            "again, or pip install kaggle)"
         ) from None
     api = KaggleApi()
     api.authenticate()
