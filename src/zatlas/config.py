@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import copy
-import csv
-import functools
-import json
+import hashlib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +13,14 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from zatlas.data.attributes import CELEBA_ATTRIBUTES
+from zatlas.data.dataset import (
+    attribute_names,
+    attribute_source,
+    count_folder_images,
+    recorded_celeba_count,
+)
 from zatlas.errors import ConfigError
 
-CELEBA_N_IMAGES = 202_599
 SYNTHETIC_DEFAULT_N = 2_000
 
 
@@ -94,69 +97,17 @@ def _reject_non_finite(value, path=()) -> None:
             _reject_non_finite(v, (*path, i))
 
 
-@functools.lru_cache(maxsize=8)
-def count_folder_images(path: str | None) -> int:
-    """Images in `data.path` (a folder data set), counted by name at parse time."""
-    from zatlas.data.archive import Container, is_image_name
-    from zatlas.errors import ZatlasError
-
-    if not path:
-        raise ConfigError(
-            "invalid config:\n  config key 'data.path': required with dataset 'folder' "
-            "(a folder, .zip or .tar of JPEG, PNG or WebP images)"
-        )
-    try:
-        entries = Container.at(path).entries(lambda _m: None)
-    except ZatlasError as exc:
-        why = str(exc).removeprefix("data.path: ")
-        raise ConfigError(f"invalid config:\n  config key 'data.path': {why}") from None
-    n = sum(is_image_name(e.name) for e in entries)
-    if n == 0:
-        raise ConfigError(
-            f"invalid config:\n  config key 'data.path': {path} holds no JPEG, PNG or WebP "
-            "images (searched recursively)"
-        )
-    return n
-
-
-def recorded_celeba_count(record: str | Path = "resources/celeba/source.json") -> int:
-    """CelebA's image count: the official one, or that of a subset the acquire step verified."""
-    try:
-        data = json.loads(Path(record).read_text())
-        if data.get("subset"):
-            return int(data["n_images"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return CELEBA_N_IMAGES
-
-
-def attribute_names(cfg: Mapping) -> tuple[str, ...]:
-    """The attribute columns the run will have: CelebA's 40, or a folder's attributes CSV
-    header (less its id column), or none."""
+def dataset_name(cfg: Mapping) -> str:
+    """The folder under resources/ that holds the data set's record: one per data set, so
+    switching between data sets never mixes their records."""
     data = cfg["data"]
-    if data["dataset"] != "folder":
-        return tuple(CELEBA_ATTRIBUTES)
-    path = data.get("attributes")
-    if not path:
-        return ()
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), [])
-    except OSError as exc:
-        raise ConfigError(
-            f"invalid config:\n  config key 'data.attributes': cannot read {path} ({exc})"
-        ) from None
-    header = [c.strip() for c in header]
-    id_col = "image_id" if "image_id" in header else (header[0] if header else None)
-    return tuple(c for c in header if c != id_col)
-
-
-def _attribute_source(cfg: Mapping) -> str:
-    if cfg["data"]["dataset"] != "folder":
-        return "a CelebA attribute"
-    if not cfg["data"].get("attributes"):
-        return "an attribute: the folder data set has none (set data.attributes to a CSV)"
-    return f"a column of data.attributes ({cfg['data']['attributes']})"
+    if data["dataset"] == "synthetic":
+        return f"synthetic_n{n_available(cfg)}_seed{cfg['seed']}"
+    if data["dataset"] == "folder":
+        where = str(Path(data["path"]).expanduser().resolve())
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(where).name).strip("-")[:40] or "images"
+        return f"folder_{stem}_{hashlib.sha1(where.encode()).hexdigest()[:8]}"
+    return "celeba"
 
 
 def _check_semantics(cfg: dict) -> None:
@@ -206,7 +157,7 @@ def _check_semantics(cfg: dict) -> None:
         if name not in known:
             problems.append(
                 f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not "
-                + _attribute_source(cfg)
+                + attribute_source(cfg)
             )
     tsne = analysis["tsne"]
     for i, params in enumerate(tsne["params"]):
@@ -225,7 +176,7 @@ def _check_semantics(cfg: dict) -> None:
     if tsne["color_by"] is not None and tsne["color_by"] not in known:
         problems.append(
             f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not "
-            + _attribute_source(cfg)
+            + attribute_source(cfg)
         )
     km = analysis["kmeans"]
     if km["k_min"] > km["k_max"]:

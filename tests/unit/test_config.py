@@ -156,7 +156,8 @@ def test_shipped_config_files_pass_the_strict_loader():
 
 
 def test_folder_data_set_counts_its_images_and_checks_attribute_names(schema_path, tmp_path):
-    from zatlas.config import attribute_names, count_folder_images, n_available
+    from zatlas.config import n_available
+    from zatlas.data.dataset import attribute_names, count_folder_images
 
     for k in range(40):
         (tmp_path / "imgs" / f"d{k % 3}").mkdir(parents=True, exist_ok=True)
@@ -180,9 +181,20 @@ def test_folder_data_set_counts_its_images_and_checks_attribute_names(schema_pat
 
 
 def test_a_verified_celeba_subset_sets_the_image_count(tmp_path):
-    from zatlas.config import CELEBA_N_IMAGES, recorded_celeba_count
+    from zatlas.data.dataset import CELEBA_N_IMAGES, recorded_celeba_count
 
     record = tmp_path / "source.json"
     assert recorded_celeba_count(record) == CELEBA_N_IMAGES
     record.write_text('{"subset": true, "n_images": 1234}')
     assert recorded_celeba_count(record) == 1234
+
+
+def test_each_data_set_has_its_own_resources_folder(tmp_path):
+    from zatlas.config import dataset_name
+
+    a, b = tmp_path / "My Faces", tmp_path / "other" / "My Faces"
+    names = {
+        dataset_name({"data": {"dataset": "folder", "path": str(p)}, "seed": 0}) for p in (a, b)
+    }
+    assert len(names) == 2 and all(n.startswith("folder_My-Faces_") for n in names)
+    assert dataset_name({"data": {"dataset": "celeba"}, "seed": 0}) == "celeba"
