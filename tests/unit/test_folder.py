@@ -256,3 +256,20 @@ def test_empty_or_missing_folder_says_what_to_do(tmp_path):
         acquire(tmp_path / "empty", tmp_path)
     with pytest.raises(ZatlasError, match="does not exist; point it at a folder"):
         acquire(tmp_path / "nowhere", tmp_path)
+
+
+def test_photos_are_turned_upright_by_their_exif_orientation():
+    """Stored landscape, red left and blue right, tagged 'rotate 90° clockwise to show':
+    shown portrait, red on top. Without the tag's use, red stays left."""
+    arr = np.zeros((20, 40, 3), np.uint8)
+    arr[:, :20, 0] = 255
+    arr[:, 20:, 2] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", quality=95, exif=exif)
+    upright = decode_face(buf.getvalue(), 16, None, orient=True).astype(int)
+    assert (upright[:6, :, 0] > upright[:6, :, 2] + 150).all()
+    assert (upright[-6:, :, 2] > upright[-6:, :, 0] + 150).all()
+    stored = decode_face(buf.getvalue(), 16, None, orient=False).astype(int)
+    assert (stored[:, :6, 0] > stored[:, :6, 2] + 150).all()
