@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,slurm]"
 	touch $(STAMP)
 
+# The config file is read strictly first: a YAML mistake is reported with its file, line
+# and column (Snakemake only says "not valid JSON or YAML"), a key given twice is refused.
 run: $(STAMP)
+	$(BIN)/python -m zatlas.config_file $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
 # With CI set, `make test` also runs the real single-node SLURM test (marker `slurm`, off

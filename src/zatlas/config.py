@@ -17,6 +17,8 @@ from zatlas.data.dataset import (
     attribute_names,
     attribute_source,
     count_folder_images,
+    data_problems,
+    fill_attribute_defaults,
     recorded_celeba_count,
 )
 from zatlas.errors import ConfigError
@@ -67,6 +69,10 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     errors = sorted(_Validator(schema).iter_errors(resolved), key=lambda e: list(e.path))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
+    problems = data_problems(resolved)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    fill_attribute_defaults(resolved, config)
     _check_semantics(resolved)
     return resolved
 

@@ -78,3 +78,48 @@ def attribute_source(cfg: Mapping) -> str:
     if not cfg["data"].get("attributes"):
         return "an attribute: the folder data set has none (set data.attributes to a CSV)"
     return f"a column of data.attributes ({cfg['data']['attributes']})"
+
+
+def data_problems(cfg: Mapping) -> list[str]:
+    """Mistakes in the `data` block that the schema cannot see, each naming its key."""
+    data = cfg["data"]
+    problems = []
+    if data["dataset"] != "folder":
+        for key in ("path", "attributes", "splits"):
+            if data.get(key):
+                problems.append(
+                    f"config key 'data.{key}': used only with data.dataset: folder (the "
+                    f"dataset is '{data['dataset']}')"
+                )
+        if data.get("crop") is not None and data["crop"] > 178:
+            problems.append(
+                f"config key 'data.crop': {data['crop']} is wider than CelebA's 178x218 images"
+            )
+    else:
+        if not data.get("path"):
+            problems.append(
+                "config key 'data.path': required with data.dataset: folder (a directory, "
+                ".zip or .tar of JPEG, PNG or WebP images)"
+            )
+        for key in ("attributes", "splits"):
+            if data.get(key) and not Path(data[key]).is_file():
+                problems.append(f"config key 'data.{key}': {data[key]} is not a file")
+        fractions = data.get("split_fractions") or []
+        if not data.get("splits") and abs(sum(fractions) - 1.0) > 1e-6:
+            problems.append(
+                f"config key 'data.split_fractions': {fractions} must sum to 1 (train, valid, test)"
+            )
+    return problems
+
+
+def fill_attribute_defaults(resolved: dict, given: Mapping) -> None:
+    """For a folder data set, the attributes that colour the scatters default to the first
+    four columns of its attributes file (CelebA's names mean nothing there), unless the
+    config names them."""
+    if resolved["data"]["dataset"] != "folder" or resolved["data"].get("path") is None:
+        return
+    attrs = resolved.get("analysis", {}).get("attributes")
+    if attrs is not None and "color_by" not in (
+        (given.get("analysis") or {}).get("attributes") or {}
+    ):
+        attrs["color_by"] = list(attribute_names(resolved)[:4])
