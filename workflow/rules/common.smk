@@ -15,7 +15,8 @@ from zatlas.errors import ConfigError
 from zatlas.stages.registry import report_stages
 
 try:
-    check_config_files(workflow.configfiles)  # duplicate keys, non-finite numbers, by line
+    # duplicate keys and non-finite numbers, named by file and line
+    check_config_files(workflow.configfiles)
     _resolved = validate_config(
         config,
         os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
