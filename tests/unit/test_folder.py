@@ -273,3 +273,20 @@ def test_photos_are_turned_upright_by_their_exif_orientation():
     assert (upright[-6:, :, 2] > upright[-6:, :, 0] + 150).all()
     stored = decode_face(buf.getvalue(), 16, None, orient=False).astype(int)
     assert (stored[:, :6, 0] > stored[:, :6, 2] + 150).all()
+
+
+@pytest.mark.parametrize("shape", [(149, 149), (150, 195), (195, 150), (61, 61)])
+def test_odd_sized_jpegs_decoded_at_reduced_scale_keep_the_box_inside(photos, shape):
+    """A reduced-scale decode rounds each side up: the whole shorter side then came out a
+    hair larger than the image and PIL refused the box ("box offset can't be negative")."""
+    h, w = shape
+    root, names = photos
+    arr = np.asarray(Image.open(root / names[0]).convert("RGB").resize((w, h)))
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", quality=90)
+    for size in (16, 32, 64):
+        out = decode_face(buf.getvalue(), size, None).astype(float)
+        assert out.shape == (size, size, 3)
+        s = min(w, h)
+        centre = arr[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
+        assert np.abs(out.mean(axis=(0, 1)) - centre.mean(axis=(0, 1))).max() < 6

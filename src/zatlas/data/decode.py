@@ -72,9 +72,11 @@ def decode_face(data: bytes, image_size: int, crop: int | None, orient: bool = F
         if img.mode != "RGB":  # (convert to the same mode would only copy)
             img = img.convert("RGB")
         scale = img.size[0] / w0
-        side = side0 * scale
-        left = (img.size[0] - side) / 2
-        top = (img.size[1] - side) / 2
+        # the whole shorter side, after a reduced-scale decode rounded each side up, can
+        # come out a hair larger than the image in float arithmetic: keep the box inside
+        side = min(side0 * scale, *img.size)
+        left = max((img.size[0] - side) / 2, 0.0)
+        top = max((img.size[1] - side) / 2, 0.0)
         out = img.resize(
             (image_size, image_size),
             Image.Resampling.BILINEAR,
