@@ -198,3 +198,62 @@ def test_each_data_set_has_its_own_resources_folder(tmp_path):
     }
     assert len(names) == 2 and all(n.startswith("folder_My-Faces_") for n in names)
     assert dataset_name({"data": {"dataset": "celeba"}, "seed": 0}) == "celeba"
+
+
+def folder_config(tmp_path, attributes=True, **data):
+    from zatlas.data.dataset import count_folder_images
+
+    count_folder_images.cache_clear()
+    (tmp_path / "imgs" / "a").mkdir(parents=True, exist_ok=True)
+    for k in range(300):
+        (tmp_path / "imgs" / "a" / f"{k}.jpg").write_bytes(b"jpg")
+    (tmp_path / "attrs.csv").write_text("file,smiling,age,glasses,hat,beard\n")
+    cfg = demo()
+    cfg["data"] = {"dataset": "folder", "path": str(tmp_path / "imgs"), "image_size": 64}
+    if attributes:
+        cfg["data"]["attributes"] = str(tmp_path / "attrs.csv")
+    cfg["data"].update(data)
+    return cfg
+
+
+def test_folder_config_takes_its_attribute_names_from_the_csv(schema_path, tmp_path):
+    resolved = validate_config(folder_config(tmp_path), schema_path)
+    assert resolved["data"]["crop"] is None and resolved["data"]["split_fractions"] == [
+        0.8,
+        0.1,
+        0.1,
+    ]
+    assert resolved["analysis"]["attributes"]["color_by"] == ["smiling", "age", "glasses", "hat"]
+    cfg = folder_config(tmp_path)
+    cfg["analysis"]["tsne"]["color_by"] = "Smiling"
+    with pytest.raises(
+        ConfigError, match=r"'analysis.tsne.color_by': 'Smiling' is not a column of data.attributes"
+    ):
+        validate_config(cfg, schema_path)
+    cfg = folder_config(tmp_path)
+    cfg["analysis"]["attributes"] = {"color_by": ["Male"]}
+    with pytest.raises(ConfigError, match=r"color_by\[0\]': 'Male' is not a column"):
+        validate_config(cfg, schema_path)
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        ({"path": None}, r"'data.path': required with data.dataset: folder"),
+        (
+            {"split_fractions": [0.8, 0.3, 0.1]},
+            r"'data.split_fractions': \[0.8, 0.3, 0.1\] must sum to 1",
+        ),
+        ({"splits": "/nowhere/splits.csv"}, r"'data.splits': /nowhere/splits.csv is not a file"),
+    ],
+)
+def test_folder_config_mistakes_name_the_key(schema_path, tmp_path, data, match):
+    with pytest.raises(ConfigError, match=match):
+        validate_config(folder_config(tmp_path, **data), schema_path)
+
+
+def test_folder_keys_with_another_dataset_are_refused(schema_path):
+    cfg = demo()
+    cfg["data"]["path"] = "/data/faces"
+    with pytest.raises(ConfigError, match=r"'data.path': used only with data.dataset: folder"):
+        validate_config(cfg, schema_path)

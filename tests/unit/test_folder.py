@@ -290,3 +290,37 @@ def test_odd_sized_jpegs_decoded_at_reduced_scale_keep_the_box_inside(photos, sh
         s = min(w, h)
         centre = arr[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
         assert np.abs(out.mean(axis=(0, 1)) - centre.mean(axis=(0, 1))).max() < 6
+
+
+def test_acquire_and_prepare_stages_on_a_folder(photos, tmp_path):
+    """The rules' stage functions, with the keywords the rules pass."""
+    from zatlas.stages import acquire, prepare
+
+    root, names = photos
+    source = tmp_path / "resources" / "folder_x" / "source.json"
+    common = {"attributes": None, "splits": None, "split_fractions": [0.5, 0.25, 0.25]}
+    acquire.run(source=str(source), dataset="folder", n_images=N, seed=2, path=str(root), **common)
+    record = json.loads(source.read_text())
+    assert record["n_images"] == N and record["splits"] == {"train": 12, "valid": 6, "test": 6}
+    out = tmp_path / "data"
+    out.mkdir()
+    prepare.run(
+        source=str(source),
+        images=str(out / "images.npy"),
+        attributes=str(out / "attributes.parquet"),
+        summary=str(out / "prepare.json"),
+        dataset="folder",
+        image_size=32,
+        crop=None,
+        n_images=None,
+        on_corrupt="error",
+        workers=0,
+        seed=2,
+        attribute_file=common["attributes"],
+        splits=common["splits"],
+        split_fractions=common["split_fractions"],
+        threads=1,
+    )
+    assert np.load(out / "images.npy").shape == (N, 32, 32, 3)
+    table = pd.read_parquet(out / "attributes.parquet")
+    assert table["split"].value_counts().to_dict() == {"train": 12, "valid": 6, "test": 6}
