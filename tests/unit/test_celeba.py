@@ -443,9 +443,8 @@ SUBSET = [f"{k:06d}.jpg" for k in (*range(1, 11), 17, 19)]  # 10 train, 1 valid,
 def test_a_subset_of_celeba_is_accepted_with_its_real_counts(fixture, dest, tmp_path):
     """The official list files with fewer images: every image present verifies, so the
     subset is accepted, said loudly, recorded with its counts and prepared as it is."""
-    from zatlas import stages
     from zatlas.data import celeba
-    from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout
+    from zatlas.stages import acquire, prepare
 
     root, spec = fixture
     copy_files(root, dest, names=(PARTITION, ATTRIBUTES))
@@ -461,14 +460,25 @@ def test_a_subset_of_celeba_is_accepted_with_its_real_counts(fixture, dest, tmp_
     # through the stage: the record on disk, then prepare takes the 12 images there are
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(celeba, "OFFICIAL", spec)
-        stages.acquire("celeba", str(dest / "source.json"), n_images=100, seed=1, sources=[])
+        acquire.run(str(dest / "source.json"), "celeba", n_images=100, seed=1, sources=[])
     assert json.loads((dest / "source.json").read_text())["n_images"] == 12
     out = tmp_path / "out"
     out.mkdir()
-    summary = prepare_celeba_layout(
-        dest, out / "i.npy", out / "a.parquet", out / "p.json", PrepareSpec(16, 160, workers=1)
+    prepare.run(
+        str(dest / "source.json"),
+        str(out / "i.npy"),
+        str(out / "a.parquet"),
+        str(out / "p.json"),
+        dataset="celeba",
+        image_size=16,
+        crop=None,
+        n_images=None,
+        on_corrupt="error",
+        workers=1,
     )
+    summary = json.loads((out / "p.json").read_text())
     assert summary["n_images"] == 12 and summary["splits"] == record["splits"]
+    assert summary["crop"] == 178  # null: CelebA's face square
 
 
 @pytest.mark.parametrize(
