@@ -2,7 +2,7 @@
 
 Runs the pipeline on synthetic faces (generated as 178x218 JPEGs like CelebA's, then
 prepared), trains the AE and the tiny-KL VAE for a few epochs, runs the blog's analyses
-(radius, axes, pca, tsne, inertia, vae_stats, samples, compare) with the blog's settings,
+(radius, axes, pca, tsne, kmeans, vae_stats, samples, compare) with the blog's settings,
 then prints every rule's wall time, CPU time and peak memory from its Snakemake benchmark
 file, and an extrapolation to the full config (config/config.yaml: 202,599 faces at 96 px,
 24 epochs, every model) on 2 and on 16 cores.
@@ -15,7 +15,7 @@ How the extrapolation scales each rule's CPU time (N = faces, px = pixels per fa
 acquire and prepare ~ N (every face is a 178x218 JPEG whatever the target size); train ~ N x
 px x epochs per model of the same kind (AE, VAE) and encode ~ N x px, both above
 TensorFlow's start-up (the CPU time of the constant-size `samples` rule); radius, axes,
-pca, vae_stats ~ N; inertia ~ N (an upper bound: each fit runs on a fixed 20,000-point
+pca, vae_stats ~ N; kmeans ~ N (an upper bound: each fit runs on a fixed 20,000-point
 subset); tsne ~ points per run, for every run of the full config (a lower bound); samples, compare,
 report: constant per model. Wall time on C cores assumes ideal thread scaling: train and
 encode run one job at a time (they share `gpu=1`) on min(threads, C) threads; the analyses
@@ -48,9 +48,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The rules the blog's analyses need, down to the last one (`--until` runs their inputs too).
 BLOG_RULES = ["compare", "pca", "tsne", "samples"]
 EXPECTED = {"acquire", "prepare", "train", "encode", "radius", "axes", "pca", "tsne"}
-EXPECTED |= {"inertia", "vae_stats", "samples", "compare"}
-PER_N = {"acquire", "prepare", "radius", "axes", "pca", "vae_stats", "inertia"}
-THREADS = {"train": 8, "encode": 4, "prepare": 4, "tsne": 4, "inertia": 4, "pca": 2}
+EXPECTED |= {"kmeans", "vae_stats", "samples", "compare"}
+PER_N = {"acquire", "prepare", "radius", "axes", "pca", "vae_stats", "kmeans", "inertia"}
+THREADS = {"train": 8, "encode": 4, "prepare": 4, "tsne": 4, "kmeans": 4, "inertia": 4, "pca": 2}
 
 
 def rehearsal_config(args) -> dict:
@@ -234,6 +234,7 @@ def _mapped(rule: str, cfg: dict) -> float:
         "radius": z,
         "axes": z,
         "pca": z,
+        "kmeans": z,
         "inertia": z,
         "vae_stats": 3 * z,
         # the input rows, as float32 and float64 copies

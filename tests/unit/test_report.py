@@ -296,3 +296,19 @@ def test_classify_paths():
     assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
     assert rp.classify("results/r/data/prepare.json") == ("prepare", "")
+
+
+def test_scorecard_section_sets_our_numbers_beside_the_blogs(run):
+    from zatlas.report.scorecard import headlines
+
+    numbers = headlines(rp.artifacts(run["files"]), CONFIG)
+    assert numbers["ae"]["radius_peak"] == 3.2 and numbers["ae"]["n_dominant_axes"] == 2
+    assert numbers["ae"]["final_loss"] == 2.0 and numbers["ae"]["elbow_k"] == 6
+    assert numbers["vae"]["logvar_mean"] == -9.5 and numbers["vae"]["abs_z_minus_mu_max"] == 0.02
+    _, text, page = _build(run)
+    assert "scorecard" in page.ids and "#scorecard" in page.hrefs
+    section = text[text.index("id='scorecard'") : text.index("<h2", text.index("id='scorecard'"))]
+    # a synthetic run is not a reproduction: the card says which settings differ
+    assert "not a reproduction" in section and "data.dataset" in section
+    assert "16.5 to 16.75" in section and "-13.3" in section  # 3.2 - 16.5
+    assert "<b>relative</b>" in section and "analysis.scale: absolute" in section

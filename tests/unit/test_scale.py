@@ -1,6 +1,7 @@
 """Zoom windows and dominant-axis thresholds in the data's own scale (issue 16, item 5)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -88,3 +89,52 @@ def test_undefined_spread_or_mode_says_what_to_do():
         scale.factor("relative", np.zeros(8))
     with pytest.raises(ZatlasError, match="relative, absolute"):
         scale.factor("blog", np.ones(8))
+
+
+def test_axes_and_pca_stages_write_the_mode_and_the_windows(wide_latents, tmp_path):
+    import json
+
+    from zatlas.stages import axes as axes_stage
+    from zatlas.stages import pca as pca_stage
+
+    z = tmp_path / "z.npy"
+    np.save(z, wide_latents[:5000])
+    out = {k: tmp_path / f"axes_{k}" for k in ("table", "density", "dominant", "summary")}
+    axes_stage.run(
+        z=str(z),
+        table=str(out["table"]) + ".csv",
+        density=str(out["density"]) + ".csv",
+        dominant=str(out["dominant"]) + ".csv",
+        summary=str(out["summary"]) + ".json",
+        figure_all=str(tmp_path / "all.png"),
+        figure_dominant=str(tmp_path / "dom.png"),
+        model="ae",
+        bin_width=0.25,
+        center_threshold=1.0,
+        width_factor=2.0,
+        max_plotted=2,
+    )
+    s = json.loads(Path(str(out["summary"]) + ".json").read_text())
+    assert s["scale"] == "relative" and s["unit"] == pytest.approx(SIGMA, rel=0.02)
+    assert s["center_limit"] == pytest.approx(s["unit"]) and s["n_dominant"] == 12
+    pca_stage.run(
+        z=str(z),
+        axes_table=str(out["table"]) + ".csv",
+        variance=str(tmp_path / "variance.csv"),
+        variance_figure=str(tmp_path / "variance.png"),
+        zoom_table=str(tmp_path / "zoom.csv"),
+        summary=str(tmp_path / "pca.json"),
+        planes_figure=str(tmp_path / "pc.png"),
+        axis_planes_figure=str(tmp_path / "ax.png"),
+        model="ae",
+        planes=[[1, 2]],
+        zooms=[None, 1],
+        max_points=1000,
+        seed=0,
+        scale="absolute",
+    )
+    p = json.loads((tmp_path / "pca.json").read_text())
+    assert p["scale"] == "absolute" and p["sides"] == [None, 1.0]
+    assert p["median_axis_std"] == pytest.approx(SIGMA, rel=0.02)
+    zoom = pd.read_csv(tmp_path / "zoom.csv")
+    assert zoom.loc[zoom["zoom"] == "1", "side"].tolist() == [1.0, 1.0]
