@@ -76,6 +76,7 @@ def test_zoom_windows_relative_to_the_spread_are_not_empty(wide_latents):
 def test_relative_mode_reproduces_the_blog_on_its_own_scale():
     z = np.random.default_rng(0).standard_normal((5000, 64))
     stds = z.std(axis=0)
+    np.testing.assert_allclose(scale.axis_stds(z, block=999), stds, rtol=1e-9)
     sides = scale.lengths([None, 5, 1, 0.5], "relative", stds)
     assert sides[0] is None and sides[1:] == pytest.approx([5, 1, 0.5], rel=0.03)
     assert scale.lengths([None, 5], "absolute", stds * 100) == [None, 5.0]
@@ -117,6 +118,7 @@ def test_axes_and_pca_stages_write_the_mode_and_the_windows(wide_latents, tmp_pa
     s = json.loads(Path(str(out["summary"]) + ".json").read_text())
     assert s["scale"] == "relative" and s["unit"] == pytest.approx(SIGMA, rel=0.02)
     assert s["center_limit"] == pytest.approx(s["unit"]) and s["n_dominant"] == 12
+    assert s["bin_width_used"] == pytest.approx(0.25 * s["unit"])
     pca_stage.run(
         z=str(z),
         axes_table=str(out["table"]) + ".csv",

@@ -6,7 +6,8 @@ can put the same structure at a spread of 30: the absolute numbers then select n
 zooms) or everything (half of all axes "dominant"). In the `relative` mode every such length
 is read in units of the median per-axis standard deviation, which is about 1 for the blog's
 AE, so the relative mode reproduces the blog there and stays meaningful elsewhere; the
-`absolute` mode takes the numbers literally, as the blog did.
+`absolute` mode takes the numbers literally, as the blog did. The axes' histogram bin is
+such a length too: a bin of 0.25 cannot resolve centres of latents whose spread is 0.04.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def spread_unit(stds: Sequence[float] | np.ndarray) -> float:
             "or set analysis.scale: absolute"
         )
     return unit
+
+
+def axis_stds(z, block: int = 16384) -> np.ndarray:
+    """Per-axis standard deviation over row blocks (a memory map is never copied whole)."""
+    total = np.zeros(z.shape[1])
+    squares = np.zeros(z.shape[1])
+    for i in range(0, len(z), block):
+        chunk = np.asarray(z[i : i + block], dtype=np.float64)
+        total += chunk.sum(0)
+        squares += (chunk**2).sum(0)
+    mean = total / max(len(z), 1)
+    return np.sqrt(np.maximum(squares / max(len(z), 1) - mean**2, 0.0))
 
 
 def _check(mode: str) -> None:

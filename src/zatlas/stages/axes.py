@@ -25,7 +25,9 @@ def run(
     from zatlas.plots.figures import plot_axes_all, plot_axes_dominant
 
     zs = load(z)
-    per_axis, edges, counts = axes_an.axis_table(zs, bin_width)
+    # the bin is a length like the threshold: relative to the spread unless absolute
+    bin_used = bin_width * scale_an.factor(scale, scale_an.axis_stds(zs))
+    per_axis, edges, counts = axes_an.axis_table(zs, bin_used)
     dom = axes_an.dominant_axes(per_axis, center_threshold, width_factor, scale)
     per_axis.to_csv(table, index=False)
     axes_an.density_long(edges, counts).to_csv(density, index=False)
@@ -36,6 +38,8 @@ def run(
         {
             "model": model,
             **lengths,
+            "bin_width": bin_width,
+            "bin_width_used": bin_used,
             "center_threshold": center_threshold,
             "center_limit": center_threshold * lengths["unit"],
             "width_factor": width_factor,
