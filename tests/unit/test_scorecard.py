@@ -4,11 +4,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
-from zatlas.analysis.scorecard import headline_numbers, roles, scorecard
+from zatlas.analysis.scorecard import roles, scorecard
 from zatlas.config import validate_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,13 +95,3 @@ def test_other_models_and_a_missing_vae(schema_path):
     vae_rows = card["table"][card["table"]["quantity"] == "logvar mean"]
     assert vae_rows["note"].item() == "no VAE in this run" and np.isnan(vae_rows["ours"].item())
     assert "models" in set(card["differences"]["setting"])
-
-
-def test_headline_numbers_from_the_stage_outputs():
-    row = {"radius_peak": 16.6, "elbow_k": 38, "logvar_mean": np.nan}
-    dominant = pd.DataFrame({"axis": [5, 9, 11], "fwhm": [3.0, 5.0, 9.0]})
-    all_axes = pd.DataFrame({"fwhm": [2.5] * 250 + [3.0, 5.0, 9.0] + [2.0] * 3})
-    numbers = headline_numbers(row, dominant, all_axes, 4520.5)
-    assert numbers["n_dominant_axes"] == 3 and numbers["dominant_fwhm_median"] == 5.0
-    assert numbers["dominant_width_ratio"] == pytest.approx(2.0)
-    assert numbers["final_loss"] == 4520.5 and numbers["radius_peak"] == 16.6

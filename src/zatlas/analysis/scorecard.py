@@ -154,8 +154,8 @@ def _difference(ours: float, pub: Published) -> tuple[float, float, bool | None]
 def scorecard(headline: Mapping[str, Mapping], config: Mapping) -> dict:
     """The blog's numbers beside ours.
 
-    `headline` maps each model name to its numbers (keys as in BLOG_NUMBERS, see
-    `headline_numbers`); `config` is the run's schema-completed config. Returns
+    `headline` maps each model name to its numbers (keys as in BLOG_NUMBERS: the columns
+    of compare.csv); `config` is the run's schema-completed config. Returns
     `comparable` (CelebA at the blog's settings), `differences` (setting, blog, ours),
     `table` (quantity, model, blog, ours, difference, relative_difference, in_range, note)
     and `roles`.
@@ -187,29 +187,3 @@ def scorecard(headline: Mapping[str, Mapping], config: Mapping) -> dict:
         "table": pd.DataFrame(rows),
         "roles": who,
     }
-
-
-def headline_numbers(
-    compare_row: Mapping, dominant: pd.DataFrame, all_axes: pd.DataFrame, final_loss
-) -> dict:
-    """One model's numbers for the card, from its compare.csv row, its dominant.csv and
-    table.csv of the axes analysis, and the final total training loss."""
-    numbers = {
-        k: compare_row.get(k)
-        for k in (
-            "radius_peak",
-            "elbow_k",
-            "logvar_mean",
-            "abs_z_minus_mu_max",
-            "radius_rel_diff_mean",
-        )
-    }
-    median_all = float(all_axes["fwhm"].median()) if len(all_axes) else np.nan
-    median_dom = float(dominant["fwhm"].median()) if len(dominant) else np.nan
-    numbers.update(
-        n_dominant_axes=len(dominant),
-        dominant_fwhm_median=median_dom,
-        dominant_width_ratio=median_dom / median_all if median_all else np.nan,
-        final_loss=final_loss,
-    )
-    return numbers

@@ -6,40 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from zatlas.analysis.scorecard import headline_numbers, scorecard
+from zatlas.analysis.scorecard import scorecard
 from zatlas.report.artifacts import Artifact, find_file, models_in, read_json
 from zatlas.report.markup import read_caption, rst_to_html, table_html
 from zatlas.report.summary import fmt
 
 
-def headlines(arts: list[Artifact], config: dict) -> dict[str, dict]:
-    """Each model's numbers for the card, from the files its stages wrote."""
-    out = {}
-    for model in models_in(arts, config):
-        row: dict = {}
-        radius = find_file(arts, "radius", model, "summary.json")
-        if radius:
-            row["radius_peak"] = read_json(radius).get("peak")
-        kmeans = find_file(arts, "kmeans", model, "summary.json")
-        if kmeans:
-            row["elbow_k"] = read_json(kmeans).get("elbow_k")
-        vae = find_file(arts, "vae_stats", model, "stats.json")
-        if vae:
-            row.update(read_json(vae))
-        dominant = find_file(arts, "axes", model, "dominant.csv")
-        table = find_file(arts, "axes", model, "table.csv")
-        train = find_file(arts, "train", model, "train.json")
-        loss = read_json(train).get("final", {}).get("loss") if train else None
-        numbers = headline_numbers(
-            row,
-            pd.read_csv(dominant) if dominant else pd.DataFrame({"fwhm": []}),
-            pd.read_csv(table) if table else pd.DataFrame({"fwhm": []}),
-            loss,
-        )
-        if not dominant:
-            numbers["n_dominant_axes"] = None
-        out[model] = numbers
-    return out
+def headlines(arts: list[Artifact]) -> dict[str, dict]:
+    """Each model's numbers for the card, from compare.csv (the one table of headline
+    numbers, written by the compare stage)."""
+    path = find_file(arts, "compare", "all models", "compare.csv")
+    if path is None or not path.exists():
+        return {}
+    frame = pd.read_csv(path)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {str(r["model"]): r for r in frame.to_dict(orient="records")}
 
 
 def scale_statement(arts: list[Artifact], config: dict) -> str:
@@ -68,7 +49,7 @@ def scale_statement(arts: list[Artifact], config: dict) -> str:
 
 
 def render_scorecard(arts: list[Artifact], config: dict, captions_dir: str | Path) -> str:
-    card = scorecard(headlines(arts, config), config)
+    card = scorecard(headlines(arts), config)
     parts = ["<h2 id='scorecard'>Reproduction scorecard</h2>"]
     if card["comparable"]:
         parts.append("<p>This run uses CelebA at the blog's settings: its numbers compare.</p>")
