@@ -18,6 +18,7 @@ def test_defaults_are_filled(schema_path):
     assert cfg["training"]["learning_rate"] == 0.0005
     assert cfg["models"]["vae_tiny"]["kl_factor"] == 1e-5
     assert cfg["analysis"]["tsne"]["params"][0]["early_exaggeration"] == 12
+    assert cfg["analysis"]["scale"] == "relative"
 
 
 def test_shipped_configs_validate(schema_path):
@@ -38,6 +39,7 @@ def test_shipped_configs_validate(schema_path):
         ),
         ({"analysis": {"tsne": {"color_by": "Smilng"}}}, "analysis.tsne.color_by"),
         ({"analysis": {"pca": {"planes": [[1, 300]]}}}, "analysis.pca.planes[0]"),
+        ({"analysis": {"scale": "blog"}}, "analysis.scale"),
     ],
 )
 def test_bad_values_name_the_key(schema_path, patch, key):
