@@ -31,6 +31,29 @@ def test_radius_peaks_at_every_bin_width():
     assert s["shells"][0]["fraction"] > 0.99
 
 
+def test_radius_peak_is_the_exact_mode_whatever_the_bin_width():
+    # chi distribution with 256 degrees of freedom: mode sqrt(255) = 15.969, FWHM 2.355 / sqrt(2)
+    r = radius.radii(gaussian(20_000, 256, seed=3))
+    coarse = radius.radius_summary(r, 256, 0.5, [[14, 19]], bin_widths=[0.5])
+    fine = radius.radius_summary(r, 256, 0.05, [[14, 19]], bin_widths=[0.05])
+    assert coarse["peak"] == pytest.approx(np.sqrt(255), abs=0.05)
+    assert coarse["fwhm"] == pytest.approx(1.665, rel=0.05)
+    assert fine["peak"] == coarse["peak"] and fine["fwhm"] == coarse["fwhm"]
+    assert "KDE" in coarse["peak_method"]
+
+
+def test_axis_centres_and_widths_are_bin_free():
+    sds = np.array([0.05, 0.1, 0.3, 1.0, 2.0, 4.0])
+    z = gaussian(20_000, len(sds), seed=4) * sds.astype(np.float32)
+    for bin_width in (0.25, 0.05):
+        table, _, _ = axes.axis_table(z, bin_width)
+        assert table.loc[3, "center"] == pytest.approx(0, abs=0.02)  # the N(0, 1) axis
+        assert (table["center"].abs() / sds < 0.03).all()
+        np.testing.assert_allclose(table["fwhm"], 2 * np.sqrt(2 * np.log(2)) * sds, rtol=0.05)
+    # the figures' binned values stay: an sd 0.05 axis is one 0.25 bin wide there
+    assert table.loc[0, "fwhm_binned"] > 0.1
+
+
 def test_radius_tables_count_every_point():
     r = radius.radii(gaussian(5000, 32))
     table = radius.radius_densities(r, [0.5, 0.05])
