@@ -266,3 +266,147 @@ def test_kl_sweep_works_with_one_vae(tmp_path):
     assert t.loc["vae", "logvar_mean"] == -2.0 and np.isnan(t.loc["ae", "logvar_mean"])
     assert t.loc["vae", "reco_loss"] == 7.0 and t.loc["vae", "active_units"] == 3
     assert t.loc["ae", "radius_p5"] <= t.loc["ae", "radius_median"] <= t.loc["ae", "radius_p95"]
+
+
+# -- calibrated verdicts: a hierarchy of nulls ----------------------------------------------
+
+
+def t_cloud(n: int, dim: int, dof: int, seed: int) -> np.ndarray:
+    """Multivariate t: elliptical, heavy-tailed radii, one mode, no filaments or clusters."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, dim)) / np.sqrt(rng.chisquare(dof, (n, 1)) / dof)
+
+
+def clustered_cloud(n: int, dim: int, seed: int) -> np.ndarray:
+    """10 tight clusters (sd 0.3, centres N(0, 3^2)) in 4 coordinates, N(0, 1) elsewhere."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim))
+    x[:, :4] = rng.normal(0, 3, (10, 4))[rng.integers(0, 10, n)] + rng.normal(0, 0.3, (n, 4))
+    return x
+
+
+def disk_plane(n: int, seed: int, hole: float = 0.0) -> np.ndarray:
+    """Uniform points in a disk of radius 6 (without the centre disk of radius `hole`)."""
+    rng = np.random.default_rng(seed)
+    r = np.sqrt(rng.uniform(hole**2, 36, n))
+    a = rng.uniform(0, 2 * np.pi, n)
+    return np.c_[r * np.cos(a), r * np.sin(a)]
+
+
+def judged(x, planes=None, zooms=(None,), seed=0) -> pd.DataFrame:
+    from zatlas.analysis import verdicts as vd
+
+    planes = {} if planes is None else planes
+    return vd.structure_verdicts(x, planes, list(zooms), vd.VerdictSettings(), seed)[0]
+
+
+def test_elliptical_null_keeps_radii_and_covariance_but_not_directions():
+    from zatlas.analysis import nulls
+
+    x = clustered_cloud(4000, 8, seed=20)
+    y = nulls.elliptical_null(x, np.random.default_rng(0))
+    r_x, _ = nulls.mahalanobis_radii(x)
+    w = nulls.Whitening(x).whiten(y)
+    np.testing.assert_allclose(np.sort(np.linalg.norm(w, axis=1)), np.sort(r_x), rtol=1e-6)
+    np.testing.assert_allclose(np.cov(y, rowvar=False), np.cov(x, rowvar=False), atol=0.4)
+    # the clusters are gone: far fewer close pairs in the cluster coordinates
+    d_x, d_y = st.knn_distances(x[:, :4], 1), st.knn_distances(y[:, :4], 1)
+    assert np.median(d_y) > 3 * np.median(d_x)
+
+
+def test_gaussian_radius_law_has_the_exact_mean_and_median():
+    from zatlas.analysis import nulls
+
+    n, p = 3000, 64
+    r, rank = nulls.mahalanobis_radii(np.random.default_rng(21).standard_normal((n, p)))
+    assert rank == p
+    # sum of squared radii with the sample's own covariance is exactly (n - 1) p
+    assert (r**2).sum() == pytest.approx((n - 1) * p, rel=1e-9)
+    assert nulls.gaussian_radius_cdf(np.median(r**2), n, p) == pytest.approx(0.5, abs=0.03)
+    # not chi-square: with estimated mean and covariance, d^2 <= (n - 1)^2 / n exactly
+    small, _ = nulls.mahalanobis_radii(np.random.default_rng(22).standard_normal((100, p)))
+    assert (small**2).max() <= 99**2 / 100
+    assert nulls.gaussian_radius_cdf(99**2 / 100, 100, p) == 1.0
+
+
+def test_tyler_shape_of_heavy_tails_is_the_true_shape():
+    from zatlas.analysis import nulls
+
+    shape = np.array([[4.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 0.5]])
+    y = t_cloud(20_000, 3, 3, seed=22) @ np.linalg.cholesky(shape).T  # t(3): no 4th moment
+    est = nulls.tyler_shape(y)
+    np.testing.assert_allclose(est / np.trace(est) * np.trace(shape), shape, atol=0.12)
+
+
+def test_gaussian_cloud_passes_every_verdict():
+    x = np.random.default_rng(23).standard_normal((3000, 64))
+    table = judged(x, {"PC1/PC2": x[:, :2]})
+    assert (table["verdict"] == st.CONSISTENT).all()
+    assert (table["n_tests"] == 4).all() and set(table["statistic"]) == {
+        "radii_not_gaussian",
+        "not_gaussian_nn",
+        "clumping",
+        "holes",
+    }
+
+
+def test_heavy_tails_are_not_gaussian_but_not_clumped():
+    # the issue's false filament: a t(5) cloud was "more clustered than the null"
+    table = judged(t_cloud(3000, 64, 5, seed=24)).set_index("statistic")
+    assert table.loc["radii_not_gaussian", "verdict"] == "radii not Gaussian"
+    assert table.loc["not_gaussian_nn", "verdict"].startswith("NN distances shorter")
+    assert table.loc["clumping", "verdict"] == st.CONSISTENT
+    assert table.loc["clumping", "effect_size"] == pytest.approx(1.0, abs=0.035)
+
+
+def test_tight_clusters_are_clumping_beyond_the_elliptical_null():
+    table = judged(clustered_cloud(3000, 64, seed=25)).set_index("statistic")
+    assert table.loc["clumping", "verdict"].startswith("structure beyond the radial profile")
+    assert table.loc["clumping", "effect_size"] < 0.7
+    assert table.loc["radii_not_gaussian", "verdict"] == st.CONSISTENT
+
+
+def test_flat_disk_has_no_holes_but_an_annulus_has():
+    from zatlas.analysis import voids
+
+    # the issue's false void: the corners of the window around a disk are not holes
+    disk, ring = disk_plane(20_000, seed=26), disk_plane(20_000, seed=27, hole=2.0)
+    rng = np.random.default_rng(0)
+    flat = voids.void_test(disk, 6.0, 40, 0.5, 3.0, 600, rng)
+    assert flat["voids_data"] == 0 and flat["p_monte_carlo"] == 1.0
+    holed = voids.void_test(ring, 6.0, 40, 0.5, 3.0, 600, rng)
+    assert holed["voids_data"] > 40 and holed["voids_null_max"] < 15
+    assert holed["p_monte_carlo"] == pytest.approx(1 / 601)
+
+
+def test_enclosed_drops_empty_regions_that_touch_the_edge():
+    from zatlas.analysis import voids
+
+    empty = np.zeros((6, 6), dtype=bool)
+    empty[0, :] = True  # the window's top row
+    empty[2:4, 2:4] = True  # a 2 x 2 hole inside
+    empty[4, 5] = True  # on the right edge
+    found = voids.enclosed(empty)
+    assert found.sum() == 4 and found[2:4, 2:4].all()
+    # diagonal contact with the edge region counts as touching (8-neighbourhood)
+    empty[1, 1] = True
+    assert voids.enclosed(empty).sum() == 0
+
+
+def test_monte_carlo_replicates_suffice_for_the_corrected_alpha():
+    from zatlas.analysis import verdicts as vd
+
+    s = vd.VerdictSettings(alpha=0.01, null_replicates=50)
+    for m in (1, 6, 15):
+        b = s.replicates(m)
+        assert 1 / (1 + b) < s.alpha / m
+    ring = disk_plane(5000, seed=28, hole=2.0)
+    x = np.random.default_rng(29).standard_normal((5000, 16))
+    table = judged(x, {"ring": ring, "disk": disk_plane(5000, seed=30)}, zooms=(None, 6.0))
+    holes = table[table["statistic"] == "holes"]
+    assert (table["n_tests"] == 7).all() and len(holes) == 4
+    assert holes["test"].str.contains(f"{s.replicates(7)} replicates").all()
+    verdict = holes.set_index("detail")["verdict"]
+    assert verdict["ring zoom full"] == "holes inside the support of ring"
+    # zoomed in to the hole, the ring's window holds too few points to expect any there
+    assert (holes[holes["detail"].str.startswith("disk")]["verdict"] == st.CONSISTENT).all()

@@ -38,6 +38,40 @@ def plot_structure(hist: pd.DataFrame, voids: pd.DataFrame, title: str, path) ->
     save(fig, path)
 
 
+def plot_verdicts(hist: pd.DataFrame, voids: pd.DataFrame, title: str, path) -> None:
+    """Left: neighbour distances of the data beside both nulls; right: voids per window."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    centers = (hist["left"] + hist["right"]) / 2
+    for column, label, style in (
+        ("count_data_robust", "data (Tyler-whitened)", "-"),
+        ("count_elliptical", "elliptical null (radii kept)", "--"),
+        ("count_data_plain", "data (covariance-whitened)", "-"),
+        ("count_gaussian", "matched Gaussian", ":"),
+    ):
+        ax1.step(centers, hist[column], where="mid", ls=style, label=label)
+    ax1.set(xlabel="distance to the k-th neighbour (top PCs, whitened)", ylabel="query points")
+    ax1.set_title("clumping: data against both nulls", fontsize=9)
+    ax1.legend(fontsize=7)
+    labels = [f"{r.plane}\n{r.zoom}" for r in voids.itertuples()]
+    x = np.arange(len(voids))
+    ax2.bar(x - 0.2, voids["voids_data"], 0.4, label="data")
+    ax2.bar(
+        x + 0.2,
+        voids["voids_null_mean"],
+        0.4,
+        yerr=2 * voids["voids_null_sd"],
+        alpha=0.7,
+        label="smoothed-marginal null (mean ± 2 sd)",
+    )
+    ax2.plot(x + 0.2, voids["voids_null_max"], "k_", ms=12, label="null maximum")
+    ax2.set_xticks(x, labels, fontsize=7)
+    ax2.set(ylabel="enclosed empty cells where the null expects points")
+    ax2.set_title("holes inside the support of each PC plane (window)", fontsize=9)
+    ax2.legend(fontsize=7)
+    fig.suptitle(title)
+    save(fig, path)
+
+
 def plot_tsne_pair(data: np.ndarray, null: np.ndarray, title: str, path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 5))
     for ax, emb, label in zip(axes, (data, null), ("data", "matched Gaussian"), strict=True):
