@@ -259,3 +259,41 @@ def test_random_points_far_from_data_have_large_ratio():
 def test_density_table_handles_constant_values():
     t = density_table(np.ones(10), 0.5)
     assert t["count"].sum() == 10 and isinstance(t, pd.DataFrame)
+
+
+def test_tsne_recall_of_a_pca_variant_is_measured_against_z(tmp_path):
+    import json
+
+    from sklearn.neighbors import NearestNeighbors
+
+    from zatlas.stages import tsne as tsne_stage
+
+    z = np.random.default_rng(5).standard_normal((300, 16)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    settings = {"n_points": 300, "pca_components": 2, "perplexity": 20.0}
+    settings |= {"early_exaggeration": 12.0, "n_iter": 300}
+    out = {k: tmp_path / f"{k}.{e}" for k, e in (("embedding", "csv"), ("summary", "json"))}
+    tsne_stage.run(
+        tmp_path / "z.npy",
+        None,
+        out["embedding"],
+        out["summary"],
+        tmp_path / "f.png",
+        model="m",
+        variant="pca2",
+        variant_settings=settings,
+        color_by=None,
+        seed=0,
+    )
+    emb = pd.read_csv(out["embedding"])
+    recall = json.loads(out["summary"].read_text())["knn_recall_10"]
+
+    def neighbours(points):
+        found = NearestNeighbors(n_neighbors=11).fit(points).kneighbors(return_distance=False)
+        return found[:, :10]
+
+    hi, lo = neighbours(z[emb["index"]]), neighbours(emb[["x", "y"]].to_numpy())
+    expected = np.mean([len(np.intersect1d(a, b)) for a, b in zip(hi, lo, strict=True)]) / 10
+    # 2 of 16 isotropic dimensions keep few of z's neighbours, however well t-SNE keeps
+    # the neighbours of its 2-D input
+    assert recall == pytest.approx(expected, abs=0.02) and recall < 0.3

@@ -51,7 +51,7 @@ LABELS = {
 class VerdictSettings:
     alpha: float = 0.01
     nn_dims: int = 5
-    nn_k: int = 10
+    nn_k: int = 20
     test_points: int = 2000
     min_nn_effect: float = 0.035
     min_radius_ks: float = 0.05

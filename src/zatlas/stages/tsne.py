@@ -31,8 +31,8 @@ def run(
     limit_threads(threads)
     zs = load(z)
     idx = tsne_an.subset(len(zs), variant_settings["n_points"], seed)
-    x = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
-    x = tsne_an.reduce_pca(x, variant_settings["pca_components"], seed)
+    rows = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
+    x = tsne_an.reduce_pca(rows, variant_settings["pca_components"], seed)
     start = time.perf_counter()
     emb, kl = tsne_an.run_tsne(
         x,
@@ -43,7 +43,8 @@ def run(
         threads,
     )
     seconds = time.perf_counter() - start
-    recall = tsne_an.knn_recall(x, emb, 10, recall_queries, seed)
+    # neighbours in z itself, not in the PCA-reduced input, so that variants are comparable
+    recall = tsne_an.knn_recall(rows, emb, 10, recall_queries, seed)
     out = pd.DataFrame({"index": idx, "x": emb[:, 0], "y": emb[:, 1]})
     colors = None
     if color_by:
