@@ -11,8 +11,7 @@ from zatlas.analysis import attributes as attr
 from zatlas.analysis import density
 from zatlas.analysis import intrinsic_dim as idim
 from zatlas.analysis import structure as st
-
-ALPHA, MIN_EFFECT = 0.01, 0.1
+from zatlas.analysis import verdicts as vd
 
 
 def plane_in(dim: int, n: int, seed: int) -> np.ndarray:
@@ -29,14 +28,6 @@ def curve_in(dim: int, n: int, seed: int) -> np.ndarray:
     k = np.arange(1, 6)
     waves = np.concatenate([np.sin(np.outer(t, k)), np.cos(np.outer(t, k))], axis=1)
     return (waves @ rng.standard_normal((10, dim))).astype(np.float32)
-
-
-def null_verdict(x: np.ndarray, seed: int) -> tuple[pd.DataFrame, dict]:
-    null = st.matched_gaussian(x, seed)
-    d_data, d_null = st.knn_distances(x, 2), st.knn_distances(null, 2)
-    rows = st.nn_distance_tests(d_data[:, 0], d_null[:, 0], 500, ALPHA, MIN_EFFECT, seed)
-    rows.append(st.twonn_test(d_data, d_null, 500, ALPHA, MIN_EFFECT, seed))
-    return st.verdicts("m", rows), rows[0]
 
 
 # -- intrinsic dimension --------------------------------------------------------------------
@@ -83,59 +74,6 @@ def test_gaussian_sample_handles_a_singular_covariance():
     cov = np.diag([1.0, 0.0, 4.0])
     g = st.gaussian_sample(np.zeros(3), cov, 500, np.random.default_rng(0))
     assert np.isfinite(g).all() and np.allclose(g[:, 1], 0, atol=1e-6)
-
-
-def test_null_test_does_not_reject_a_true_gaussian_sample():
-    x = np.random.default_rng(4).standard_normal((1000, 256)).astype(np.float32)
-    table, mw = null_verdict(x, seed=5)
-    assert mw["test"].startswith("Mann-Whitney")
-    assert mw["p_value"] >= ALPHA and not mw["significant"]
-    assert mw["effect_size"] == pytest.approx(1.0, abs=0.03)
-    assert set(table["verdict"]) == {st.CONSISTENT}
-    assert table.iloc[-1]["statistic"] == "overall"
-
-
-def test_null_test_rejects_points_on_a_curve_in_256_dimensions():
-    table, mw = null_verdict(curve_in(256, 1000, seed=6), seed=7)
-    assert mw["p_value"] < 1e-10 and mw["significant"]
-    assert mw["effect_size"] < 0.5  # neighbours along the curve are far closer
-    overall = table.iloc[-1]
-    assert overall["verdict"] == st.CLUSTERED and overall["p_value"] == mw["p_value"]
-    twonn = table[table["statistic"] == "twonn_dimension"].iloc[0]
-    assert twonn["data_value"] == pytest.approx(1.0, abs=0.3)
-    assert twonn["verdict"] == "lower-dimensional than the null"
-
-
-def test_effect_size_guards_against_trivial_significance():
-    rng = np.random.default_rng(8)
-    a = rng.normal(10.0, 1.0, 100_000)
-    b = rng.normal(10.1, 1.0, 100_000)  # a 1% shift, significant on all points
-    rows = st.nn_distance_tests(a, b, n_test=100_000, alpha=ALPHA, min_effect=0.1, seed=0)
-    assert rows[0]["significant"] and rows[0]["verdict"] == st.CONSISTENT
-
-
-# -- void fraction --------------------------------------------------------------------------
-
-
-def test_void_fraction_counts_empty_cells():
-    xy = np.array([[-0.9, -0.9], [0.9, 0.9]])
-    assert st.void_fraction(xy, 1.0, 2) == 0.5
-    assert st.void_fraction(xy, 1.0, 4) == 14 / 16
-
-
-def test_void_test_flags_a_ring_and_not_a_gaussian():
-    rng = np.random.default_rng(9)
-    angle = rng.uniform(0, 2 * np.pi, 3000)
-    ring = np.c_[np.cos(angle), np.sin(angle)] * 2 + rng.normal(0, 0.02, (3000, 2))
-    gauss = rng.standard_normal((3000, 2)) * np.sqrt(2)
-    table = st.void_table({"ring": ring, "gauss": gauss}, [None, 2.0], 20, 30, seed=1)
-    assert list(table["zoom"]) == ["full", 2.0, "full", 2.0]
-    judged = pd.DataFrame(st.void_verdicts(table, ALPHA, MIN_EFFECT))
-    ring_rows = judged[judged["detail"].str.startswith("ring")]
-    gauss_rows = judged[judged["detail"].str.startswith("gauss")]
-    assert (ring_rows["verdict"] == "more voids than the null").all()
-    assert (gauss_rows["verdict"] == st.CONSISTENT).all()
-    assert (table["p_monte_carlo"] > 0).all() and (table["p_monte_carlo"] <= 1).all()
 
 
 # -- active units ---------------------------------------------------------------------------
@@ -295,8 +233,6 @@ def disk_plane(n: int, seed: int, hole: float = 0.0) -> np.ndarray:
 
 
 def judged(x, planes=None, zooms=(None,), seed=0) -> pd.DataFrame:
-    from zatlas.analysis import verdicts as vd
-
     planes = {} if planes is None else planes
     return vd.structure_verdicts(x, planes, list(zooms), vd.VerdictSettings(), seed)[0]
 
@@ -342,7 +278,7 @@ def test_tyler_shape_of_heavy_tails_is_the_true_shape():
 def test_gaussian_cloud_passes_every_verdict():
     x = np.random.default_rng(23).standard_normal((3000, 64))
     table = judged(x, {"PC1/PC2": x[:, :2]})
-    assert (table["verdict"] == st.CONSISTENT).all()
+    assert (table["verdict"] == vd.CONSISTENT).all()
     assert (table["n_tests"] == 4).all() and set(table["statistic"]) == {
         "radii_not_gaussian",
         "not_gaussian_nn",
@@ -356,7 +292,7 @@ def test_heavy_tails_are_not_gaussian_but_not_clumped():
     table = judged(t_cloud(3000, 64, 5, seed=24)).set_index("statistic")
     assert table.loc["radii_not_gaussian", "verdict"] == "radii not Gaussian"
     assert table.loc["not_gaussian_nn", "verdict"].startswith("NN distances shorter")
-    assert table.loc["clumping", "verdict"] == st.CONSISTENT
+    assert table.loc["clumping", "verdict"] == vd.CONSISTENT
     assert table.loc["clumping", "effect_size"] == pytest.approx(1.0, abs=0.035)
 
 
@@ -364,7 +300,13 @@ def test_tight_clusters_are_clumping_beyond_the_elliptical_null():
     table = judged(clustered_cloud(3000, 64, seed=25)).set_index("statistic")
     assert table.loc["clumping", "verdict"].startswith("structure beyond the radial profile")
     assert table.loc["clumping", "effect_size"] < 0.7
-    assert table.loc["radii_not_gaussian", "verdict"] == st.CONSISTENT
+    assert table.loc["radii_not_gaussian", "verdict"] == vd.CONSISTENT
+
+
+def test_points_on_a_curve_in_256_dimensions_are_a_filament():
+    table = judged(curve_in(256, 2000, seed=6)).set_index("statistic")
+    assert table.loc["clumping", "verdict"].startswith("structure beyond the radial profile")
+    assert table.loc["clumping", "effect_size"] < 0.5
 
 
 def test_flat_disk_has_no_holes_but_an_annulus_has():
@@ -395,8 +337,6 @@ def test_enclosed_drops_empty_regions_that_touch_the_edge():
 
 
 def test_monte_carlo_replicates_suffice_for_the_corrected_alpha():
-    from zatlas.analysis import verdicts as vd
-
     s = vd.VerdictSettings(alpha=0.01, null_replicates=50)
     for m in (1, 6, 15):
         b = s.replicates(m)
@@ -410,4 +350,4 @@ def test_monte_carlo_replicates_suffice_for_the_corrected_alpha():
     verdict = holes.set_index("detail")["verdict"]
     assert verdict["ring zoom full"] == "holes inside the support of ring"
     # zoomed in to the hole, the ring's window holds too few points to expect any there
-    assert (holes[holes["detail"].str.startswith("disk")]["verdict"] == st.CONSISTENT).all()
+    assert (holes[holes["detail"].str.startswith("disk")]["verdict"] == vd.CONSISTENT).all()

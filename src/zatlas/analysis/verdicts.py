@@ -101,6 +101,7 @@ def query_nn_distances(
     """Distance of n_queries random points to their k-th nearest other point of `points`."""
     points = np.ascontiguousarray(points, dtype=np.float64)
     q = rng.choice(len(points), min(n_queries, len(points)), replace=False)
+    k = min(k, len(points) - 1)  # a tiny subset: its farthest neighbour
     nn = NearestNeighbors(n_neighbors=k + 1).fit(points)
     return nn.kneighbors(points[q], return_distance=True)[0][:, k]
 
@@ -232,10 +233,52 @@ def structure_verdicts(
     return judged[keep], table, d
 
 
-def nn_histograms(d: dict[str, np.ndarray], bins: int = 60) -> pd.DataFrame:
+def nn_histograms(d: dict[str, np.ndarray]) -> pd.DataFrame:
     """Histograms of the k-th-neighbour distances of data and both nulls on shared bins."""
+    bins = int(np.clip(np.sqrt(min(map(len, d.values()))), 10, 60))
     edges = np.histogram_bin_edges(np.concatenate(list(d.values())), bins=bins)
     out = pd.DataFrame({"left": edges[:-1], "right": edges[1:]})
     for name, values in d.items():
         out[f"count_{name}"] = np.histogram(values, edges)[0]
+    return out
+
+
+def with_overall(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with a last row, `overall`, that says in one line what was found."""
+    fired = table[table["verdict"] != CONSISTENT]
+    holes = table[table["statistic"] == "holes"]
+    n_holes = int((holes["verdict"] != CONSISTENT).sum())
+    found = [v for v in dict.fromkeys(fired.loc[fired["statistic"] != "holes", "verdict"])]
+    if n_holes:
+        found.append(f"holes in {n_holes} of {len(holes)} PC-plane windows")
+    overall = {
+        "statistic": "overall",
+        "null": "all of the above",
+        "detail": f"{len(table)} tests, Bonferroni-corrected",
+        "test": "see the rows above",
+        "alpha": table["alpha"].iloc[0],
+        "n_tests": len(table),
+        "p_value": float(table["p_value"].min()),
+        "significant": bool(table["significant"].any()),
+        "verdict": "; ".join(found) if found else CONSISTENT,
+    }
+    return pd.concat([table, pd.DataFrame([overall])], ignore_index=True)
+
+
+def summary(table: pd.DataFrame) -> dict:
+    """The verdict table in a few numbers (for summary.json)."""
+    by = table.drop_duplicates("statistic").set_index("statistic")
+    holes = table[table["statistic"] == "holes"]
+    out = {
+        "verdict": str(by.loc["overall", "verdict"]) if "overall" in by.index else None,
+        "n_tests": int(table["n_tests"].iloc[0]),
+        "alpha": float(table["alpha"].iloc[0]),
+        "n_void_tests": int(len(holes)),
+        "n_void_beyond_null": int((holes["verdict"] != CONSISTENT).sum()),
+    }
+    for name in ("radii_not_gaussian", "not_gaussian_nn", "clumping"):
+        if name in by.index:
+            out[f"{name}_verdict"] = str(by.loc[name, "verdict"])
+            out[f"{name}_effect"] = float(by.loc[name, "effect_size"])
+            out[f"{name}_p_value"] = float(by.loc[name, "p_value"])
     return out
