@@ -151,6 +151,8 @@ def main(argv=None) -> None:
             rows.append(row)
             print(f"{name} n={n}: {row['seconds_per_cloud']:.1f} s per cloud", file=sys.stderr)
     print(table_markdown(rows))
+    print()
+    print(summary_markdown(rows))
     print(f"\n{len(rows) * seeds} clouds in {time.perf_counter() - start:.0f} s")
     for path, records in ((args.csv, rows), (args.trials, trials)):
         if path:
@@ -169,6 +171,23 @@ def table_markdown(rows: list[dict]) -> str:
             kind = r[f"{v}_kind"]
             cells.append(f"{r[v]:.2f} ({kind})" if kind != "-" else f"{r[v]:.2f} -")
         lines.append(f"| {r['cloud']} | {r['n']} | {r['seeds']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_markdown(rows: list[dict]) -> str:
+    """Per verdict and size: the worst false-positive rate and the lowest power."""
+    lines = [
+        "| verdict | n | worst false-positive rate (cloud) | lowest power (cloud) |",
+        "|---|---|---|---|",
+    ]
+    for v in VERDICTS:
+        for n in dict.fromkeys(r["n"] for r in rows):
+            cells = []
+            for kind, pick in (("FPR", max), ("power", min)):
+                hits = [r for r in rows if r["n"] == n and r[f"{v}_kind"] == kind]
+                best = pick(hits, key=lambda r: r[v]) if hits else None
+                cells.append(f"{best[v]:.2f} ({best['cloud']})" if best else "-")
+            lines.append(f"| {v} | {n} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 

@@ -170,6 +170,7 @@ def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
         assert (voids["replicates"] >= 2 * 7 / v["alpha"].iloc[0]).all()
         s = json.loads((a / f"{model}/structure/summary.json").read_text())
         assert s["verdict"] == v["verdict"].iloc[-1] and s["n_points"] == 240
+        assert s["tsne_perplexity"] == 12  # the configured one
 
         dims = pd.read_csv(a / f"{model}/intrinsic_dim/dimensions.csv")
         assert dims["estimator"].tolist() == ["twonn", "mle_k5", "mle_k10", "mle_k20"]

@@ -7,12 +7,14 @@
 | clumping              | elliptical (radial profile)   | Mann-Whitney of NN distances      |
 | holes (per window)    | smoothed marginal of the plane| Monte Carlo, enclosed empty cells |
 
-The NN distances are measured in the sample's own top `nn_dims` principal components, each
-scaled to unit variance (the same procedure on data and null), for `test_points` seeded
-query points per side against all points of their sample: few enough that the weak
-dependence of NN distances within a sample does not matter. Only the clumping verdict
-against the elliptical null can speak of filaments or clusters: heavy tails and shells are
-elliptical and pass it.
+Neighbour distances (to the `nn_k`-th nearest other point) are measured in the data's top
+`nn_dims` principal components, whitened: with the sample covariance against the matched
+Gaussian, with Tyler's robust shape against the elliptical null (see `nn_samples`). Filaments
+and clusters live in the leading PCs, where 251 noise dimensions do not drown them. Only
+`test_points` seeded query points per side (at most a quarter of the sample) are compared,
+each against all points of its sample, so that the test's independence assumption nearly
+holds. Only the clumping verdict against the elliptical null can speak of filaments or
+clusters: heavy tails and shells are elliptical and pass it.
 
 Every p-value is Bonferroni-corrected for all m tests of the table (`n_tests`), and a
 verdict also needs an effect beyond its minimum (the calibration benchmark,
@@ -114,7 +116,7 @@ def radius_row(x: np.ndarray, s: VerdictSettings) -> dict:
     return {
         "statistic": "radii_not_gaussian",
         "null": "matched Gaussian",
-        "detail": f"Mahalanobis radii in {p} dimensions",
+        "detail": f"Mahalanobis radii in {p} dimensions (values: their sd)",
         "test": "one-sample Kolmogorov-Smirnov against the exact Beta law",
         "data_value": float(np.std(r)),
         "null_value": float(stats.chi(p).std()),
