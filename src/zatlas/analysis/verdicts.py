@@ -60,7 +60,7 @@ class VerdictSettings:
     grid: int = 40
     bandwidth: float = 0.5
     min_expected: float = 3.0
-    min_void_share: float = 0.01
+    min_void_share: float = 0.02
     null_replicates: int = 0
 
     def replicates(self, n_tests: int) -> int:
