@@ -206,3 +206,16 @@ def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
     d = json.loads((a / "vae_tiny/intrinsic_dim/summary.json").read_text())
     assert kl.loc["vae_tiny", "active_units"] == d["active_units"]
     assert np.isnan(kl.loc["ae", "logvar_mean"]) and np.isfinite(kl.loc["vae_tiny", "logvar_mean"])
+
+
+def test_umap_runs_on_the_tsne_subsets(smoke_run):
+    for model in ("ae", "vae_tiny"):
+        s = json.loads((smoke_run / f"analysis/{model}/umap/summary.json").read_text())
+        assert [v["variant"] for v in s["variants"]] == ["z-n150", "z-n240", "pca2-n150"]
+        assert all(0 < v["knn_recall_10"] <= 1 for v in s["variants"])
+        emb = pd.read_csv(smoke_run / f"analysis/{model}/umap/embeddings.csv")
+        assert emb.groupby("variant").size().to_dict() == {
+            "z-n150": 150,
+            "z-n240": 240,
+            "pca2-n150": 150,
+        }

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
-def _pc_planes(x: np.ndarray, zs: np.ndarray, planes, seed: int, block: int = 65536) -> dict:
-    """Every configured PC plane of all points, with PCA fitted on the subset x."""
-    from sklearn.decomposition import PCA
-
+def _pc_planes(x: np.ndarray, zs: np.ndarray, planes) -> dict:
+    """Every configured PC plane of all points, with the PCs of the subset x."""
+    mean, _, vectors = pca_an.principal_axes(x)
     n_comp = min(max(max(p) for p in planes), x.shape[0], x.shape[1])
-    fit = PCA(n_components=n_comp, random_state=seed).fit(x)
-    scores = np.concatenate(
-        [fit.transform(np.asarray(zs[i : i + block], np.float32)) for i in range(0, len(zs), block)]
-    )
+    scores = pca_an.project(zs, mean, vectors[:, :n_comp])
     return {f"PC{a}/PC{b}": scores[:, [a - 1, b - 1]] for a, b in planes if max(a, b) <= n_comp}
 
 
@@ -73,7 +70,7 @@ def run(
     )
     zs = load(z)
     x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
-    planes_xy = _pc_planes(x, zs, planes, seed)
+    planes_xy = _pc_planes(x, zs, planes)
     table, voids, distances = vd.structure_verdicts(x, planes_xy, zooms, settings, seed)
     table = vd.with_overall(table)
     table.insert(0, "model", model)
