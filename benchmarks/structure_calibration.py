@@ -136,6 +136,9 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="5,000 points and 5 seeds only")
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000])
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1"
+    )
     ap.add_argument("--clouds", nargs="+", default=list(TRUTH))
     ap.add_argument(
         "--csv",
@@ -150,7 +153,8 @@ def main(argv=None) -> None:
     for n in sizes:
         for name in args.clouds:
             t0 = time.perf_counter()
-            hits = [evaluate(name, n, seed, trials) for seed in range(seeds)]
+            chosen = range(args.first_seed, args.first_seed + seeds)
+            hits = [evaluate(name, n, seed, trials) for seed in chosen]
             row = {"cloud": name, "n": n, "seeds": seeds}
             for v, truth in zip(VERDICTS, TRUTH[name], strict=True):
                 row[v] = float(np.mean([h[v] for h in hits]))

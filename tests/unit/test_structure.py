@@ -351,3 +351,58 @@ def test_monte_carlo_replicates_suffice_for_the_corrected_alpha():
     assert verdict["ring zoom full"] == "holes inside the support of ring"
     # zoomed in to the hole, the ring's window holds too few points to expect any there
     assert (holes[holes["detail"].str.startswith("disk")]["verdict"] == vd.CONSISTENT).all()
+
+
+def test_structure_stage_tsne_uses_a_random_subset_and_the_configured_perplexity(
+    tmp_path, monkeypatch
+):
+    from zatlas.analysis import tsne as tsne_an
+    from zatlas.stages import structure
+
+    z = np.random.default_rng(31).standard_normal((400, 16)).astype(np.float32)
+    z[:, 0] = np.arange(400)  # row i remembers its index
+    np.save(tmp_path / "z.npy", z)
+    seen = []
+
+    def fake_tsne(x, perplexity, *args):
+        seen.append((np.asarray(x).copy(), perplexity))
+        return np.zeros((len(x), 2), np.float32), 1.0
+
+    monkeypatch.setattr(tsne_an, "run_tsne", fake_tsne)
+    names = ("nn", "voids", "verdicts", "summary", "figure", "tsne")
+    out = {k: tmp_path / f"{k}.{'png' if k in ('figure', 'tsne') else 'csv'}" for k in names}
+    defaults = vd.VerdictSettings()
+    structure.run(
+        tmp_path / "z.npy",
+        out["nn"],
+        out["voids"],
+        out["verdicts"],
+        tmp_path / "summary.json",
+        out["figure"],
+        out["tsne"],
+        model="m",
+        max_points=400,
+        test_points=100,
+        alpha=0.01,
+        nn_dims=5,
+        nn_k=10,
+        min_nn_effect=defaults.min_nn_effect,
+        min_radius_ks=defaults.min_radius_ks,
+        grid=20,
+        bandwidth=0.5,
+        min_expected=3.0,
+        min_void_share=0.02,
+        null_replicates=10,
+        tsne_points=100,
+        tsne_perplexity=7.5,
+        planes=[[1, 2]],
+        zooms=[None],
+        tsne_iter=250,
+        seed=3,
+    )
+    (data, perplexity), (null, _) = seen
+    rows = data[:, 0].astype(int)
+    assert perplexity == 7.5 and len(rows) == 100 == len(null)
+    assert rows.max() > 200  # not the 100 lowest indices
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["tsne_perplexity"] == 7.5 and summary["n_tests"] == 4
