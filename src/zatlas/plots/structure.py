@@ -29,13 +29,18 @@ def plot_verdicts(hist: pd.DataFrame, voids: pd.DataFrame, title: str, path) -> 
         x + 0.2,
         voids["voids_null_mean"],
         0.4,
-        yerr=2 * voids["voids_null_sd"],
+        # counts cannot go below 0: the lower bar stops there
+        yerr=[
+            np.minimum(2 * voids["voids_null_sd"], voids["voids_null_mean"]),
+            2 * voids["voids_null_sd"],
+        ],
         alpha=0.7,
         label="smoothed-marginal null (mean ± 2 sd)",
     )
     ax2.plot(x + 0.2, voids["voids_null_max"], "k_", ms=12, label="null maximum")
     ax2.set_xticks(x, labels, fontsize=7)
     ax2.set(ylabel="enclosed empty cells (voids)")
+    ax2.set_ylim(bottom=0)
     ax2.set_title("holes inside the support of each PC plane (window)", fontsize=9)
     ax2.legend(fontsize=7)
     fig.suptitle(title)
