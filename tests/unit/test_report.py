@@ -313,3 +313,43 @@ def test_classify_paths():
     assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
     assert rp.classify("results/r/data/prepare.json") == ("prepare", "")
+
+
+def test_provenance_says_when_the_data_is_a_subset_or_a_folder(tmp_path):
+    import json
+
+    from zatlas.report.provenance import data_headline, data_source
+
+    record = tmp_path / "source.json"
+    record.write_text(
+        json.dumps(
+            {
+                "dataset": "celeba",
+                "source": "local",
+                "subset": True,
+                "n_images": 12,
+                "official_n_images": 202599,
+                "splits": {"train": 10, "valid": 1, "test": 1},
+            }
+        )
+    )
+    assert data_headline(data_source(record)) == (
+        "A subset of CelebA: 12 of the 202,599 official images (train 10, valid 1, test 1), "
+        "each verified; the results describe this subset, not the whole of CelebA."
+    )
+    record.write_text(
+        json.dumps(
+            {
+                "source": "folder",
+                "path": "/data/faces",
+                "n_images": 2000,
+                "total_bytes": 1234567,
+                "content_hash": "ab" * 32,
+            }
+        )
+    )
+    assert data_headline(data_source(record)).startswith(
+        "Your own images: 2,000 images (1,234,567 bytes) from /data/faces, content hash abab"
+    )
+    record.write_text(json.dumps({"source": "gdrive", "n_images": 202599}))
+    assert data_headline(data_source(record)) is None

@@ -22,7 +22,7 @@ from zatlas.report.markup import (
     rst_to_html,
     table_html,
 )
-from zatlas.report.provenance import provenance
+from zatlas.report.provenance import data_headline, provenance
 from zatlas.report.summary import (
     findings,
     headline_table,
@@ -147,6 +147,8 @@ def render_provenance(prov: dict, config: dict) -> str:
     if prov["source"].empty:
         parts.append("<p class='missing'>no source record</p>")
     else:
+        if headline := data_headline(prov["source"]):
+            parts.append(f"<p class='data-headline'><b>{html.escape(headline)}</b></p>")
         parts.append(table_html(prov["source"], max_rows=len(prov["source"])))
     parts.append("<h3 id='devices'>Training devices</h3>")
     if prov["devices"].empty:
