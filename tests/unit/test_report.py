@@ -196,7 +196,8 @@ def test_summary_has_the_headline_numbers_per_model(run):
     assert s.loc["vae", "val_reco_loss"] == pytest.approx(6.6)
     assert "structure_verdict" not in s  # no structure outputs: fine, no column
     lines = rp.findings(s.reset_index())
-    assert "radius 3.2, 0.80 × √z_dim = 4" in lines[0] and "2 dominant axes: 5, 11" in lines[0]
+    assert "radius 3.2 (KDE mode, bin-free), 0.80 × √z_dim = 4" in lines[0]
+    assert "2 dominant axes: 5, 11; axis centres and FWHM from a kernel density" in lines[0]
     assert "mean logvar -9.5" in lines[1] and "elbow at k = 8" in lines[1]
 
 
@@ -235,20 +236,24 @@ def test_page_shows_summary_every_figure_with_a_caption_and_only_working_links(r
 def test_structure_verdicts_reach_the_summary_when_present(run):
     verdicts = pd.DataFrame(
         {
-            "model": ["vae", "vae"],
-            "statistic": ["nn_distance_median", "overall"],
-            "p_value": [1e-4, 1e-4],
-            "verdict": ["more clustered than the null"] * 2,
+            "model": ["vae", "vae", "vae"],
+            "statistic": ["clumping", "holes", "overall"],
+            "null": ["elliptical", "smoothed marginal", "all of the above"],
+            "p_value": [1e-4, 1.0, 1e-4],
+            "n_tests": [2, 2, 2],
+            "verdict": ["clumping"] + ["consistent with the null"] + ["clumping"],
         }
     )
     path = _csv(run["root"] / "analysis/vae/structure/verdicts.csv", verdicts)
     s = rp.summary_table(rp.artifacts([*run["files"], path]), CONFIG).set_index("model")
-    assert s.loc["vae", "structure_verdict"] == "more clustered than the null"
+    assert s.loc["vae", "structure_verdict"] == "clumping"
     assert pd.isna(s.loc["ae", "structure_verdict"])
     # found on disk even when the rule's input list does not name it
     _, text, page = _build(run)
-    assert "Structure against the matched-Gaussian null" in text
-    assert "all 2 tests are in the" in text and "structure" in page.ids
+    assert "Structure verdicts, each against its null" in text
+    assert "Bonferroni-corrected for 2 tests per model" in text and "structure" in page.ids
+    # the per-window void tests are counted in `overall`, not listed in the summary
+    assert "smoothed marginal" not in text.split("Structure verdicts")[1].split("</table>")[0]
 
 
 def test_captions_exist_for_every_report_figure_and_render_cleanly():

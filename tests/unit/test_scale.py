@@ -16,9 +16,11 @@ PLANTED = [3, 17, 40, 41, 77, 100, 128, 150, 199, 200, 230, 255]
 
 @pytest.fixture(scope="module")
 def wide_latents():
-    """40,000 x 256 latents with spread 30 per axis; 12 axes centred 2.5 spreads off 0."""
+    """40,000 x 256 latents with spread 30 per axis; 12 axes centred 2.5 spreads off 0, and
+    every axis a little off centre (0.1 spread, a few units), as trained latents are."""
     rng = np.random.default_rng(16)
     z = rng.normal(0.0, SIGMA, (40_000, 256)).astype(np.float32)
+    z += rng.normal(0.0, 0.1 * SIGMA, 256).astype(np.float32)
     signs = np.where(np.arange(len(PLANTED)) % 2, -1.0, 1.0)
     z[:, PLANTED] += (2.5 * SIGMA * signs).astype(np.float32)
     return z

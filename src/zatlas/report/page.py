@@ -117,13 +117,17 @@ def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path)
     if verdicts is not None:
         shown = headline_verdicts(verdicts)
         where = next(a.topic for a in arts if "verdict" in a.path.name.lower())
-        parts.append("<h3 id='verdicts'>Structure against the matched-Gaussian null</h3>")
+        parts.append("<h3 id='verdicts'>Structure verdicts, each against its null</h3>")
         parts.append(table_html(shown, max_rows=len(shown)))
         if len(shown) < len(verdicts):
+            n_tests = ""
+            if "n_tests" in shown:
+                counts = ", ".join(dict.fromkeys(str(int(n)) for n in shown["n_tests"].dropna()))
+                n_tests = f" (Bonferroni-corrected for {counts} tests per model)"
             parts.append(
-                f"<div class='caption'>the overall verdict per model; all {len(verdicts)} "
-                f"tests are in the <a href='#{anchor(where)}'>{html.escape(where)} "
-                "section</a></div>"
+                f"<div class='caption'>what each model's tests found{n_tests}; every test, "
+                "with its null, p-value and effect size, is in the "
+                f"<a href='#{anchor(where)}'>{html.escape(where)} section</a></div>"
             )
         parts.append(
             "<div class='caption'>"
