@@ -76,7 +76,7 @@ def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement
     assert p.placement == placement and p.steps_per_epoch == math.ceil(len(train_idx) / 32)
     batches = [np.asarray(b) for b in p.train]
     assert len(batches) == 2 * p.steps_per_epoch  # epochs 1 and 2 (0-based) of 3
-    if placement == "device":  # row numbers into the bank that the model gathers from
+    if p.bank is not None:  # TensorFlow: row numbers into the bank the model gathers from
         bank = np.asarray(p.bank)
         batches = [bank[b] for b in batches]
     for e, epoch in enumerate((1, 2)):
@@ -84,7 +84,7 @@ def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement
         want = images[train_idx[tr.epoch_order(len(train_idx), 32, 9, epoch)]]
         np.testing.assert_array_equal(got, want)
     valid = np.concatenate([np.asarray(b) for b in p.valid])
-    if placement == "device":
+    if p.bank is not None:
         valid = bank[valid]
     np.testing.assert_array_equal(valid, images[valid_idx])
 

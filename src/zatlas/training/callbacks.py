@@ -164,7 +164,9 @@ class LossGuard(keras.callbacks.Callback):
 
     def _stop(self, logs, where):
         if self.check.check(logs, where) is not None:
-            self.model.stop_training = True
+            # not self.model: under JAX that property syncs the model's state, which from
+            # this thread races the train step that owns (and donates) it
+            self._model.stop_training = True
 
     def on_train_batch_end(self, batch, logs=None):
         if self.check.failure is None:

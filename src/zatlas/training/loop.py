@@ -22,6 +22,7 @@ from zatlas.errors import ZatlasError
 from zatlas.training.backup import Backup, fingerprint
 from zatlas.training.callbacks import divergence_message, training_callbacks
 from zatlas.training.devices import (
+    backend,
     describe_devices,
     device_line,
     make_strategy,
@@ -42,6 +43,9 @@ HISTORY_COLUMNS = [
 
 
 def resolve_jit(train: TrainSpec) -> bool | str:
+    """TensorFlow's XLA is not deterministic; JAX compiles always (its CPU runs are)."""
+    if backend() != "tensorflow":
+        return train.jit_compile
     if train.deterministic and train.jit_compile is not False:
         if train.jit_compile is True:
             print("deterministic: true turns XLA (jit_compile) off", flush=True)
@@ -199,8 +203,8 @@ def train_model(
         start = time.perf_counter()
         if done < train.epochs:
             model.fit(
-                data.train,
-                validation_data=data.valid,
+                getattr(data.train, "dataset", data.train),  # a Batches' PyDataset
+                validation_data=getattr(data.valid, "dataset", data.valid),
                 epochs=train.epochs,
                 initial_epoch=done,
                 steps_per_epoch=data.steps_per_epoch,

@@ -71,13 +71,14 @@ def make_pipelines(
     epochs: int,
     on_device: bool,
 ) -> Pipelines:
-    """tf.data pipelines of uint8 batches (or of row numbers into a device image bank).
+    """Pipelines of uint8 batches (or of row numbers into a device image bank).
 
     The training pipeline holds epochs `first_epoch`..`epochs - 1` back to back, each in the
     order of `epoch_order`, so Keras' iterator (kept across epochs when steps_per_epoch is
-    given) needs no state that a resumed run could lose.
+    given) needs no state that a resumed run could lose. TensorFlow: tf.data; elsewhere a
+    keras.utils.PyDataset (JAX: batches gathered on the device by a jitted gather).
     """
-    import tensorflow as tf
+    import keras
 
     used = np.union1d(train_idx, valid_idx).astype(np.int64)
     pos_train = np.searchsorted(used, train_idx).astype(np.int32)
@@ -89,11 +90,19 @@ def make_pipelines(
             for e in range(first_epoch, max(epochs, first_epoch + 1))
         ]
     )
+    if keras.backend.backend() != "tensorflow":
+        return _plain_pipelines(images, used, orders, pos_valid, batch_size, steps, on_device)
+    return _tf_pipelines(images, used, orders, pos_valid, batch_size, steps, on_device)
+
+
+def _tf_pipelines(images, used, orders, pos_valid, batch_size, steps, on_device) -> Pipelines:
+    import tensorflow as tf
+
     keys_train = tf.data.Dataset.from_tensor_slices(orders).flat_map(
         lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
     )
     keys_valid = (
-        tf.data.Dataset.from_tensor_slices(pos_valid).batch(batch_size) if len(valid_idx) else None
+        tf.data.Dataset.from_tensor_slices(pos_valid).batch(batch_size) if len(pos_valid) else None
     )
     shape = images.shape[1:]
     nbytes = len(used) * int(np.prod(shape))
@@ -131,6 +140,60 @@ def make_pipelines(
         placement,
         bank,
     )
+
+
+class Batches:
+    """Batches of `keys` (rows of `orders`, one per epoch, back to back), each fetched by
+    `fetch`: a keras.utils.PyDataset for the backends without tf.data."""
+
+    def __init__(self, orders: np.ndarray, batch_size: int, fetch):
+        import keras
+
+        # a PyDataset subclass made here: keras is imported only once training starts
+        class _Dataset(keras.utils.PyDataset):
+            def __len__(inner):
+                return len(orders) * self.steps
+
+            def __getitem__(inner, i):
+                return (self.batch(i),)
+
+        self.orders, self.batch_size, self.fetch = orders, batch_size, fetch
+        self.steps = math.ceil(orders.shape[1] / batch_size)
+        self.dataset = _Dataset()
+
+    def batch(self, i: int):
+        epoch, b = divmod(i, self.steps)
+        return self.fetch(self.orders[epoch, b * self.batch_size : (b + 1) * self.batch_size])
+
+    def __iter__(self):
+        return (self.batch(i) for i in range(len(self.orders) * self.steps))
+
+
+def _plain_pipelines(images, used, orders, pos_valid, batch_size, steps, on_device):
+    import keras
+
+    if on_device and keras.backend.backend() == "jax":
+        import jax
+
+        bank, placement = jax.device_put(np.asarray(images[used])), "device"
+        gather = jax.jit(lambda bank, keys: bank[keys])
+
+        def fetch(keys):
+            return gather(bank, keys)
+    elif len(used) * int(np.prod(images.shape[1:])) <= HOST_MEMORY_LIMIT:
+        source, placement = np.asarray(images[used]), "host"
+
+        def fetch(keys):
+            return source[keys]
+    else:
+        source, placement = images, "mmap"
+
+        def fetch(keys):
+            return source[used[keys]]
+
+    train = Batches(orders, batch_size, fetch)
+    valid = Batches(pos_valid[None], batch_size, fetch) if len(pos_valid) else None
+    return Pipelines(train, valid, steps, placement, None)
 
 
 def wants_device_bank(
