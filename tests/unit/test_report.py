@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from zatlas import report as rp
-from zatlas.stages import report as report_stage
+from zatlas.stages.report import run as report_stage
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTIONS = REPO / "workflow" / "report"
@@ -98,9 +98,9 @@ def run(tmp_path):
                     else {"axis": [], "center": [], "fwhm": []}
                 ),
             ),
-            _png(a / "inertia/inertia.png"),
+            _png(a / "kmeans/kmeans.png"),
             _json(
-                a / "inertia/summary.json",
+                a / "kmeans/summary.json",
                 {"model": model, "elbow_k": 6 if model == "ae" else 8, "per_k": [{"k": 2}]},
             ),
             _png(a / "tsne/z-n50-p10-ee12.png"),
@@ -113,9 +113,11 @@ def run(tmp_path):
         _csv(v / "stats.csv", pd.DataFrame({"metric": ["logvar_mean"], "value": [-9.5]})),
         _json(v / "stats.json", {"model": "vae", "logvar_mean": -9.5, "abs_z_minus_mu_max": 0.02}),
     ]
+    # what the compare stage writes: the headline numbers of the files above
+    headline = rp.summary_table(rp.artifacts(files), CONFIG)
     files += [
         _png(root / "compare/radius_overlay.png"),
-        _csv(root / "compare/compare.csv", pd.DataFrame({"model": ["ae", "vae"]})),
+        _csv(root / "compare/compare.csv", headline),
     ]
     source = _json(
         tmp_path / "resources/synthetic_n100_seed1/source.json",
@@ -168,10 +170,10 @@ def _build(run, extra=()):
     out = run["root"] / "report" / "index.html"
     report_stage(
         config=CONFIG,
-        inputs=run["files"] + list(extra),
-        captions_dir=str(CAPTIONS),
-        benchmarks_dir=str(run["root"] / "benchmarks"),
-        out_html=str(out),
+        figures=run["files"] + list(extra),
+        captions=str(CAPTIONS),
+        benchmarks=str(run["root"] / "benchmarks"),
+        html=str(out),
         source=run["source"],
         repo=str(REPO),
     )
@@ -196,6 +198,16 @@ def test_summary_has_the_headline_numbers_per_model(run):
     lines = rp.findings(s.reset_index())
     assert "radius 3.2, 0.80 × √z_dim = 4" in lines[0] and "2 dominant axes: 5, 11" in lines[0]
     assert "mean logvar -9.5" in lines[1] and "elbow at k = 8" in lines[1]
+
+
+def test_the_summary_is_read_from_compare_csv_not_computed_again(run):
+    table = Path(next(f for f in run["files"] if f.endswith("compare.csv")))
+    planted = pd.read_csv(table)
+    planted.loc[planted["model"] == "vae", "radius_peak"] = 12.345
+    planted.to_csv(table, index=False)
+    _, text, _ = _build(run)
+    summary = text[text.index("id='summary'") : text.index("id='summary-table'")]
+    assert "radius 12.3" in summary and "radius 4.1" not in summary
 
 
 def test_page_shows_summary_every_figure_with_a_caption_and_only_working_links(run):
@@ -244,7 +256,7 @@ def test_captions_exist_for_every_report_figure_and_render_cleanly():
 
     rules = "\n".join(p.read_text() for p in (REPO / "workflow/rules").glob("*.smk"))
     referenced = set(re.findall(r'caption="\.\./report/([\w.-]+\.rst)"', rules))
-    assert {"radius.rst", "axes-dominant_axes.rst", "training.rst"} <= referenced
+    assert {"radius.rst", "axes-dominant_axes.rst", "train.rst"} <= referenced
     for name in sorted(referenced | {p.name for p in CAPTIONS.glob("*.rst")}):
         text = (CAPTIONS / name).read_text()
         text = re.sub(r"\{\{.*?\}\}", "x", text)  # Snakemake fills in its Jinja first
@@ -293,6 +305,6 @@ def test_large_scatter_figures_are_embedded_compactly(tmp_path):
 def test_classify_paths():
     assert rp.classify("results/r/analysis/ae/radius/radius.png") == ("radius", "ae")
     assert rp.classify("results/r/analysis/vae/structure/null/nn.png") == ("structure", "vae")
-    assert rp.classify("results/r/models/ae/history.png") == ("training", "ae")
+    assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
-    assert rp.classify("results/r/data/prepare.json") == ("data", "")
+    assert rp.classify("results/r/data/prepare.json") == ("prepare", "")

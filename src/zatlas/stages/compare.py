@@ -1,0 +1,91 @@
+"""compare: the study's headline numbers, one row per model, in compare.csv: the one table
+that the report's summary reads (radius, dominant axes, k-means, VAE statistics, intrinsic
+dimension, final validation loss, structure verdicts); radius and inertia curves overlaid."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from zatlas.report.artifacts import artifacts
+from zatlas.report.summary import summary_table
+from zatlas.stages.files import read_json
+
+
+def _per_model(names, paths, what: str) -> dict:
+    if len(names) != len(paths):
+        raise ValueError(f"{what}: {len(paths)} files for the {len(names)} models {names}")
+    return dict(zip(names, paths, strict=True))
+
+
+def run(
+    radius_tables,
+    radius_summaries,
+    dominant,
+    kmeans,
+    vae,
+    train,
+    intrinsic_dim,
+    structure,
+    table,
+    figure,
+    kmeans_figure,
+    models: dict,
+    vaes,
+    z_dim: int,
+) -> None:
+    """Every model in one table: the headline numbers, then the details behind them."""
+    from zatlas.plots.figures import plot_inertia_overlay, plot_radius_overlay
+
+    read = [*radius_summaries, *dominant, *kmeans, *vae, *train, *intrinsic_dim, *structure]
+    headline = summary_table(artifacts(read), {"models": models, "architecture": {"z_dim": z_dim}})
+    models = list(models)
+    radius_tables = _per_model(models, radius_tables, "radius_tables")
+    dominant = _per_model(models, dominant, "dominant")
+    kmeans = _per_model(models, kmeans, "kmeans")
+    vae = _per_model(vaes, vae, "vae")
+    rows = []
+    densities, summaries, inertias = {}, {}, {}
+    for model, path in _per_model(models, radius_summaries, "radius_summaries").items():
+        rs = read_json(path)
+        densities[model] = pd.read_csv(radius_tables[model])
+        summaries[model] = rs
+        dom = pd.read_csv(dominant[model])
+        km = read_json(kmeans[model])
+        per_k = pd.DataFrame(km["per_k"])
+        inertias[model] = per_k
+        first, last = per_k.iloc[0], per_k.iloc[-1]
+        row = {
+            "model": model,
+            "dominant_axes_all": " ".join(
+                f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.itertuples()
+            ),
+            f"inertia_k{int(first['k'])}": first["mean"],
+            f"inertia_k{int(last['k'])}": last["mean"],
+            "inertia_ratio_last_first": last["mean"] / first["mean"],
+            "inertia_max_seed_spread": float(((per_k["max"] - per_k["min"]) / per_k["mean"]).max()),
+        }
+        for shell in rs["shells"]:
+            row[f"fraction_{shell['low']:g}_{shell['high']:g}"] = shell["fraction"]
+        if model in vae:
+            vs = read_json(vae[model])
+            row.update(
+                {
+                    k: vs.get(k)
+                    for k in (
+                        "logvar_mean",
+                        "logvar_min",
+                        "logvar_max",
+                        "logvar_fraction_in_-3_5",
+                        "abs_z_minus_mu_max",
+                        "abs_z_minus_mu_fraction_above_0.05",
+                        "radius_rel_diff_max",
+                        "radius_rel_diff_mean",
+                    )
+                }
+            )
+        rows.append(row)
+    details = pd.DataFrame(rows)
+    details = details[["model", *[c for c in details if c not in headline]]]
+    headline.merge(details, on="model", how="left").to_csv(table, index=False)
+    plot_radius_overlay(densities, summaries, z_dim, figure)
+    plot_inertia_overlay(inertias, kmeans_figure)
