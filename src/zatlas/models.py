@@ -8,10 +8,14 @@ it; weights are the same on every backend.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 from keras import layers, ops
 
-from zatlas.config import ModelSpec
+if TYPE_CHECKING:  # the config module needs jsonschema; a bare GPU machine may not
+    from zatlas.config import ModelSpec
+
 
 BCE_EPS = 1e-7  # keeps log() away from 0 for saturated sigmoid outputs
 TENSORFLOW = keras.backend.backend() == "tensorflow"

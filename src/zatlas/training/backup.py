@@ -16,11 +16,14 @@ import os
 import shutil
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zatlas.config import ModelSpec, TrainSpec
 from zatlas.errors import ZatlasError
+
+if TYPE_CHECKING:  # the config module needs jsonschema; a bare GPU machine may not
+    from zatlas.config import ModelSpec, TrainSpec
 
 STATE = "state.json"
 LOCK = ".lock"

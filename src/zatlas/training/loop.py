@@ -13,11 +13,11 @@ import math
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from zatlas.config import ModelSpec, TrainSpec
 from zatlas.errors import ZatlasError
 from zatlas.training.backup import Backup, fingerprint
 from zatlas.training.callbacks import divergence_message, training_callbacks
@@ -30,6 +30,9 @@ from zatlas.training.devices import (
     seed_everything,
 )
 from zatlas.training.pipelines import make_pipelines, split_indices, wants_device_bank
+
+if TYPE_CHECKING:  # the config module needs jsonschema; a bare GPU machine may not
+    from zatlas.config import ModelSpec, TrainSpec
 
 HISTORY_COLUMNS = [
     "epoch",
