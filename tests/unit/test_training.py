@@ -451,3 +451,14 @@ def test_stage_logs_drop_the_cuda_probe_and_repeated_lines_on_a_cpu_machine(
         "devices: CPU only (no GPU visible)",
         "from Python",
     ]
+
+
+def test_the_train_stage_counts_the_models_still_to_train(tmp_path):
+    from zatlas.stages.train import untrained
+
+    for name in ("ae", "vae"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "ae" / "encoder.keras").write_text("")  # trained already
+    models = ["ae", "vae_tiny", "vae"]
+    assert untrained(models, "vae", tmp_path / "vae" / "encoder.keras") == ["vae_tiny"]
+    assert untrained(models, "ae", tmp_path / "ae" / "encoder.keras") == ["vae_tiny", "vae"]
