@@ -211,15 +211,18 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50, help="timed batches per setting")
     parser.add_argument("--epoch-images", type=int, default=CELEBA_N)
     parser.add_argument("--encode-images", type=int, default=65_536)
+    parser.add_argument("--parts", default="train,encode,epoch", help="which measurements")
     args = parser.parse_args()
-    if args.quick:
+    spec = Spec()
+    if args.quick:  # a small model too: XLA on a CPU is slow at 96 px (this only proves it runs)
         args.steps, args.epoch_images, args.encode_images = 3, 1024, 1024
+        spec = Spec(image_size=32, z_dim=16, filters=(8, 16, 32, 64))
 
     import keras
 
     from zatlas import training as tr
 
-    spec, result = Spec(), {}
+    result = {}
     devices = tr.describe_devices()
     result["environment"] = {
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
@@ -229,6 +232,7 @@ def main() -> None:
         "devices": devices,
         "device_line": tr.device_line(devices),
         "quick": args.quick,
+        "model": {"image_size": spec.image_size, "filters": spec.filters, "z_dim": spec.z_dim},
         "tensorflow_imported": "tensorflow" in sys.modules,
     }
     print(result["environment"]["device_line"], flush=True)
@@ -238,17 +242,19 @@ def main() -> None:
     settings = [(b, p, "auto") for b in (128, 512) for p in (None, "bfloat16")]
     settings.append((128, None, False))  # eager, for the record (no XLA)
     result["train"] = []
-    for batch, policy, jit in settings:
+    for batch, policy, jit in settings if "train" in args.parts else []:
         train = Train(batch_size=batch, mixed_precision=policy, jit_compile=jit)
         steps = args.steps if jit else min(args.steps, 5)
         row = _train_rate(spec, train, images, steps)
         result["train"].append(row)
         print(f"train  {json.dumps(row)}", flush=True)
     del images
-    result["encode"] = _encode_rate(spec, args.encode_images, 512)
-    print(f"encode {json.dumps(result['encode'])}", flush=True)
-    result["full_epoch"] = _full_epoch(spec, Train(), args.epoch_images)
-    print(f"epoch  {json.dumps(result['full_epoch'])}", flush=True)
+    if "encode" in args.parts:
+        result["encode"] = _encode_rate(spec, args.encode_images, 512)
+        print(f"encode {json.dumps(result['encode'])}", flush=True)
+    if "epoch" in args.parts:
+        result["full_epoch"] = _full_epoch(spec, Train(), args.epoch_images)
+        print(f"epoch  {json.dumps(result['full_epoch'])}", flush=True)
     result["total_s"] = round(time.perf_counter() - start, 1)
     result["environment"]["tensorflow_imported"] = "tensorflow" in sys.modules
     Path(args.out).write_text(json.dumps(result, indent=2))

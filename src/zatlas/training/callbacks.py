@@ -9,6 +9,7 @@ model and of every model still to train, and a CPU warning from the measured rat
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,7 +245,9 @@ class ProgressLogger(keras.callbacks.Callback):
         left = (
             self.n_images * (self.epochs - self.epoch + 1) - done * self.batch_size
         ) + self.later_models * self.epochs * self.n_images
-        message = cpu_warning(rate, left, self.threads or 1, 1 + self.later_models)
+        message = cpu_warning(
+            rate, left, self.threads or os.cpu_count() or 1, 1 + self.later_models
+        )
         self.warning = message or ""
         if message:
             print(message, flush=True)
