@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from tests.conftest import TINY, snakemake
@@ -56,6 +57,12 @@ def test_axes_pca_tsne_tables(smoke_run):
     assert var["cumulative"].iloc[-1] <= 1 + 1e-6 and var["ratio"].is_monotonic_decreasing
     zoom = pd.read_csv(smoke_run / "analysis/ae/pca/zoom_counts.csv")
     assert (zoom[zoom["zoom"] == "full"]["n_inside"] == 240).all()
+    # relative lengths by default: the stages say so, with the unit and the sides it gave
+    axes = json.loads((smoke_run / "analysis/ae/axes/summary.json").read_text())
+    pca = json.loads((smoke_run / "analysis/ae/pca/summary.json").read_text())
+    assert axes["scale"] == pca["scale"] == "relative" and axes["unit"] == pca["unit"] > 0
+    assert axes["unit"] == pytest.approx(table["std"].median())
+    assert pca["sides"] == [None, pytest.approx(2 * pca["unit"])]
     # the 100000-point request is capped at N = 240
     emb = pd.read_csv(smoke_run / "analysis/vae_tiny/tsne/z-n240-p10-ee12.csv")
     assert len(emb) == 240 and emb["index"].is_unique and np.isfinite(emb[["x", "y"]]).all().all()
@@ -99,7 +106,8 @@ def test_report_shows_every_figure_and_table(smoke_run):
         # each figure is embedded and links to its full-size file, relative to the page
         rel = os.path.relpath(fig, smoke_run / "report")
         assert f"href='{rel}'" in html, rel
-    for section in ("Summary", "Training", "Number density vs radius", "t-SNE", "Provenance"):
+    sections = ("Summary", "Reproduction scorecard", "Training", "t-SNE", "Provenance")
+    for section in sections + ("Number density vs radius",):
         assert section in html
     assert "kl_factor" in html  # the resolved config is printed
     # every job's benchmark file is in the runtime table: all but the report's own (written

@@ -308,3 +308,76 @@ def test_classify_paths():
     assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
     assert rp.classify("results/r/data/prepare.json") == ("prepare", "")
+
+
+def test_provenance_says_when_the_data_is_a_subset_or_a_folder(tmp_path):
+    import json
+
+    from zatlas.report.provenance import data_headline, data_source
+
+    record = tmp_path / "source.json"
+    record.write_text(
+        json.dumps(
+            {
+                "dataset": "celeba",
+                "source": "local",
+                "subset": True,
+                "n_images": 12,
+                "official_n_images": 202599,
+                "splits": {"train": 10, "valid": 1, "test": 1},
+            }
+        )
+    )
+    assert data_headline(data_source(record)) == (
+        "A subset of CelebA: 12 of the 202,599 official images (train 10, valid 1, test 1), "
+        "each verified; the results describe this subset, not the whole of CelebA."
+    )
+    record.write_text(
+        json.dumps(
+            {
+                "source": "folder",
+                "path": "/data/faces",
+                "n_images": 2000,
+                "total_bytes": 1234567,
+                "content_hash": "ab" * 32,
+            }
+        )
+    )
+    assert data_headline(data_source(record)).startswith(
+        "Your own images: 2,000 images (1,234,567 bytes) from /data/faces, content hash abab"
+    )
+    record.write_text(json.dumps({"source": "gdrive", "n_images": 202599}))
+    assert data_headline(data_source(record)) is None
+
+
+def test_scorecard_section_sets_our_numbers_beside_the_blogs(run):
+    from zatlas.report.scorecard import headlines
+
+    root = run["root"]
+    axes = _json(
+        root / "analysis/ae/axes/summary.json",
+        {
+            "model": "ae",
+            "scale": "relative",
+            "unit": 0.5,
+            "median_axis_std": 0.5,
+            "median_fwhm": 2.75,
+        },
+    )
+    files = run["files"] + [str(axes)]
+    # the compare stage writes the summary table into compare.csv; the card reads it there
+    table = rp.summary_table(rp.artifacts(files), CONFIG)
+    table.to_csv(root / "compare/compare.csv", index=False)
+    numbers = headlines(rp.artifacts(files))
+    assert numbers["ae"]["radius_peak"] == 3.2 and numbers["ae"]["n_dominant_axes"] == 2
+    assert numbers["ae"]["final_loss"] == 2.0 and numbers["ae"]["elbow_k"] == 6
+    assert numbers["ae"]["dominant_fwhm_median"] == 5.5  # median of 3 and 8
+    assert numbers["ae"]["dominant_width_ratio"] == 2.0 and numbers["ae"]["scale"] == "relative"
+    assert numbers["vae"]["logvar_mean"] == -9.5 and numbers["vae"]["abs_z_minus_mu_max"] == 0.02
+    _, text, page = _build(run, [str(axes)])
+    assert "scorecard" in page.ids and "#scorecard" in page.hrefs
+    section = text[text.index("id='scorecard'") : text.index("<h2", text.index("id='scorecard'"))]
+    # a synthetic run is not a reproduction: the card says which settings differ
+    assert "not a reproduction" in section and "data.dataset" in section
+    assert "16.5 to 16.75" in section and "-13.3" in section  # 3.2 - 16.5
+    assert "<b>relative</b>" in section and "ae 0.5" in section

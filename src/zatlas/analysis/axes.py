@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from zatlas.analysis.histogram import bin_edges, mode_and_fwhm
+from zatlas.analysis.scale import factor as scale_factor
 
 
 def axis_histograms(z: np.ndarray, bin_width: float, block: int = 16384):
@@ -55,18 +56,22 @@ def axis_table(z: np.ndarray, bin_width: float) -> tuple[pd.DataFrame, np.ndarra
 
 
 def dominant_axes(
-    table: pd.DataFrame, center_threshold: float, width_factor: float
+    table: pd.DataFrame, center_threshold: float, width_factor: float, scale: str = "relative"
 ) -> pd.DataFrame:
     """Axes whose centre is far from 0 or whose width is far above the median width.
 
-    `score` ranks them: the larger of |centre| / median width and width / median width.
+    "Far from 0" is |centre| > center_threshold in units of the median per-axis standard
+    deviation (`scale="relative"`, see `zatlas.analysis.scale`) or literally (`"absolute"`,
+    the blog's rule, meant for latents with a spread of about 1). `score` ranks them: the
+    larger of |centre| / median width and width / median width.
     """
     median_width = float(table["fwhm"].median()) or 1.0
     out = table.assign(
         width_ratio=table["fwhm"] / median_width,
         score=np.maximum(table["center"].abs() / median_width, table["fwhm"] / median_width),
     )
-    out["off_center"] = out["center"].abs() > center_threshold
+    limit = center_threshold * scale_factor(scale, table["std"])
+    out["off_center"] = out["center"].abs() > limit
     out["broad"] = out["width_ratio"] > width_factor
     dominant = out[out["off_center"] | out["broad"]]
     return dominant.sort_values("score", ascending=False).reset_index(drop=True)

@@ -22,7 +22,8 @@ from zatlas.report.markup import (
     rst_to_html,
     table_html,
 )
-from zatlas.report.provenance import provenance
+from zatlas.report.provenance import data_headline, provenance
+from zatlas.report.scorecard import render_scorecard
 from zatlas.report.summary import (
     findings,
     headline_table,
@@ -143,6 +144,8 @@ def render_provenance(prov: dict, config: dict) -> str:
     if prov["source"].empty:
         parts.append("<p class='missing'>no source record</p>")
     else:
+        if headline := data_headline(prov["source"]):
+            parts.append(f"<p class='data-headline'><b>{html.escape(headline)}</b></p>")
         parts.append(table_html(prov["source"], max_rows=len(prov["source"])))
     parts.append("<h3 id='devices'>Training devices</h3>")
     if prov["devices"].empty:
@@ -200,7 +203,7 @@ def build_report(
     run = html.escape(str(config.get("run", "")))
     dataset = config.get("data", {}).get("dataset", "")
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    nav = [("summary", "Summary")] + [
+    nav = [("summary", "Summary"), ("scorecard", "Scorecard")] + [
         (anchor(t), TOPICS.get(t, t.replace("_", " ").capitalize())) for t in topics
     ]
     nav.append(("provenance", "Provenance"))
@@ -216,6 +219,7 @@ def build_report(
         "<nav>" + "".join(f"<a href='#{a}'>{html.escape(t)}</a>" for a, t in nav) + "</nav>",
         f"<div class='intro'>{render_intro(captions_dir, config)}</div>",
         render_summary(arts, config, captions_dir),
+        render_scorecard(arts, config, captions_dir),
     ]
     for topic in topics:
         parts.append(render_topic(topic, by_topic[topic], config, captions_dir, out.parent))

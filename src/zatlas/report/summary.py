@@ -76,6 +76,7 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         if dominant:
             dom = pd.read_csv(dominant)
             row["n_dominant_axes"] = len(dom)
+            row["dominant_fwhm_median"] = float(dom["fwhm"].median()) if len(dom) else None
             row["dominant_axes"] = (
                 ", ".join(
                     f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
@@ -83,6 +84,12 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
                 )
                 or "none"
             )
+        axes = find_file(arts, "axes", model, "summary.json")
+        if axes:
+            ax = read_json(axes)
+            row["scale"], row["scale_unit"] = ax.get("scale"), ax.get("unit")
+            if ax.get("median_fwhm") and row.get("dominant_fwhm_median") is not None:
+                row["dominant_width_ratio"] = row["dominant_fwhm_median"] / ax["median_fwhm"]
         inertia = find_file(arts, "kmeans", model, "summary.json")
         if inertia:
             row["elbow_k"] = read_json(inertia).get("elbow_k")
@@ -91,6 +98,7 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
             vs = read_json(vae)
             row["logvar_mean"] = vs.get("logvar_mean")
             row["abs_z_minus_mu_max"] = vs.get("abs_z_minus_mu_max")
+            row["radius_rel_diff_mean"] = vs.get("radius_rel_diff_mean")
         dims = find_file(arts, "intrinsic_dim", model, "summary.json")
         if dims:
             ds = read_json(dims)
@@ -102,6 +110,7 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         if train:
             final = read_json(train).get("final", {})
             row["val_reco_loss"] = final.get("val_reco_loss")
+            row["final_loss"] = final.get("loss")
         rows.append(row)
     frame = pd.DataFrame(rows)
     verdicts = headline_verdicts(structure_verdicts(arts))

@@ -7,6 +7,7 @@ import numpy as np
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.scale import lengths
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
@@ -40,6 +41,7 @@ def run(
     tsne_iter: int,
     seed: int,
     threads: int = 1,
+    scale: str = "relative",
 ) -> None:
     """Filaments and voids against the matched-Gaussian null, with the verdict table."""
     from zatlas.analysis import structure as st
@@ -55,7 +57,9 @@ def run(
     hist = st.nn_histograms(d_data[:, 0], d_null[:, 0])
     hist.to_csv(nn_table, index=False)
 
-    voids = st.void_table(_pc_planes(x, zs, planes), zooms, grid, null_replicates, seed)
+    # the pca stage's windows: sides in units of the median per-axis spread unless absolute
+    sides = lengths(zooms, scale, x.std(axis=0))
+    voids = st.void_table(_pc_planes(x, zs, planes), sides, grid, null_replicates, seed)
     voids.to_csv(void_table, index=False)
     rows += st.void_verdicts(voids, alpha, min_effect)
     table = st.verdicts(model, rows)
