@@ -251,7 +251,7 @@ UNDER_JAX = [
 ]
 JAX_SELECTION = (
     "not under_jax and not tensorflow and (test_models or test_resume or pipeline "
-    "or blog_losses or diverging or backup_restores)"
+    "or diverging or backup_restores)"
 )
 
 

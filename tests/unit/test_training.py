@@ -15,7 +15,7 @@ from tests.toy_images import write_dataset
 from zatlas.config import ModelSpec, TrainSpec
 from zatlas.errors import ZatlasError
 
-pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
 from zatlas import training as tr  # noqa: E402
 from zatlas.training import pipelines  # noqa: E402
 
@@ -378,6 +378,7 @@ MIRRORED = textwrap.dedent(
 )
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute")
 def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device(data, tmp_path):
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
