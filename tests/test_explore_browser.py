@@ -10,8 +10,6 @@ smoke run's explorer. `benchmarks/explore.py` drives the page through `ExplorerP
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 

@@ -26,7 +26,9 @@ def write_explorer(
     out.mkdir(parents=True, exist_ok=True)
     # one thumbnail per face shown by any model: the models embed the same images
     rows = union_rows([p.rows for p in pages.values()])
-    sprites = write_sprite_sheets(images, rows, out, thumb=thumb, sheet_px=sheet_px, quality=quality)
+    sprites = write_sprite_sheets(
+        images, rows, out, thumb=thumb, sheet_px=sheet_px, quality=quality
+    )
     scripts = copy_static(out)
     models = list(pages)
     entries = []

@@ -130,7 +130,7 @@ def bokeh_item(points: Points, slots: np.ndarray) -> dict:
 
 def page_meta(model: str, points: Points, sprites: SpriteLayout, models: list[str]) -> dict:
     r = points.radius[np.isfinite(points.radius)]
-    lo, hi = (np.percentile(r, [1, 99]) if len(r) else (0.0, 1.0))
+    lo, hi = np.percentile(r, [1, 99]) if len(r) else (0.0, 1.0)
     return {
         "model": model,
         "models": models,

@@ -90,9 +90,7 @@ def assemble(
     """
     rows = union_rows([r for r, _ in views.values()])
     frame = attributes.iloc[rows]
-    ids = (
-        frame["image_id"].astype(str).tolist() if "image_id" in frame else [str(r) for r in rows]
-    )
+    ids = frame["image_id"].astype(str).tolist() if "image_id" in frame else [str(r) for r in rows]
     split, split_names = split_codes(
         frame["split"].to_numpy() if "split" in frame else np.full(len(rows), "train")
     )
