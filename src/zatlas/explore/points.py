@@ -91,14 +91,15 @@ def assemble(
     rows = union_rows([r for r, _ in views.values()])
     frame = attributes.iloc[rows]
     ids = frame["image_id"].astype(str).tolist() if "image_id" in frame else [str(r) for r in rows]
+    # codes over every image, so that a split keeps its colour on every model's page
     split, split_names = split_codes(
-        frame["split"].to_numpy() if "split" in frame else np.full(len(rows), "train")
+        attributes["split"].to_numpy() if "split" in attributes else np.full(len(attributes), "")
     )
     lo, hi = attribute_bits(frame, attribute_names)
     return Points(
         rows=rows,
         ids=ids,
-        split=split,
+        split=split[rows],
         split_names=split_names,
         radius=np.asarray(radius, dtype=np.float32)[rows],
         cluster=np.asarray(cluster, dtype=np.int32)[rows],

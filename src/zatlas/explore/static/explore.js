@@ -9,7 +9,8 @@
                                lastMove: null, errors: [] });
   const MAX_GRID = 300;
 
-  document.addEventListener("mousemove", function () { Z.lastMove = performance.now(); }, true);
+  // pointer events reach Bokeh before mouse events: time the hover from the pointer event
+  document.addEventListener("pointermove", function () { Z.lastMove = performance.now(); }, true);
 
   // A thumbnail: a clipped box holding the whole sheet, shifted so one face shows.
   function thumb(slot, px, box) {
