@@ -106,3 +106,9 @@ def test_written_explorer_is_self_contained(tmp_path):
     assert data["sprites"]["files"] == ["thumbs/sheet-0000.webp", "thumbs/sheet-0001.webp"]
     index = (tmp_path / "index.html").read_text()
     assert 'href="m1.html"' in index and 'href="m2.html"' in index and "10 faces" in index
+
+
+def test_nearest_centre_labels_points_by_their_closest_centre():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    x = np.array([[1.0, 1.0], [9.0, -1.0], [-1.0, 8.0], [6.0, 0.0], [3.0, 7.0]])
+    np.testing.assert_array_equal(pt.nearest_centre(x, centres, chunk=2), [0, 1, 2, 1, 2])
