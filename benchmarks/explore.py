@@ -20,6 +20,7 @@ carry more detail and compress less well; the thumbnail bytes scale with --thumb
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -127,6 +128,7 @@ def browse(page: Path, tsne: np.ndarray, n_hovers: int, seed: int) -> dict:
     explorer = ExplorerPage(_chromium_binary(), page, profile)
     try:
         ready = explorer.wait_ready()
+        timing = explorer.eval("zatlas.timing")
         rng = np.random.default_rng(seed)
         picks = rng.choice(len(tsne), n_hovers + 1, replace=False)
         hovers = []
@@ -148,6 +150,7 @@ def browse(page: Path, tsne: np.ndarray, n_hovers: int, seed: int) -> dict:
     shown = sorted(h["shown_ms"] for h in hovers[1:])
     return {
         "ready_s": ready,
+        "timing": timing,
         "first_hover_s": first,
         "hovers_answered": f"{len(hovers)}/{len(picks)}",
         "card_ms_median": statistics.median(card),
@@ -169,10 +172,17 @@ def main() -> None:
     ap.add_argument("--hovers", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, help="keep the explorer here (default: a temp dir)")
+    ap.add_argument("--reuse", action="store_true", help="browse the page already in --out")
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="zatlas-explore-"))
     try:
-        summary, tsne = build(out, args)
+        if args.reuse and (out / "summary.json").is_file():
+            summary = json.loads((out / "summary.json").read_text())
+            tsne = np.load(out / "tsne.npy")
+        else:
+            summary, tsne = build(out, args)
+            (out / "summary.json").write_text(json.dumps(summary))
+            np.save(out / "tsne.npy", tsne)
         mb = summary["bytes"] / 1e6
         page_mb = (out / "ae.html").stat().st_size / 1e6
         print(
@@ -185,7 +195,13 @@ def main() -> None:
             f"{sum(p.stat().st_size for p in (out / 'static').iterdir()) / 1e6:.1f} MB"
         )
         b = browse(out / "ae.html", tsne, args.hovers, args.seed)
-        print(f"page ready: {b['ready_s']:.2f} s; first hover answered: {b['first_hover_s']:.2f} s")
+        t = b["timing"]
+        print(
+            f"page ready: {b['ready_s']:.2f} s (in the page: our script starts at "
+            f"{t['script_start'] / 1000:.2f} s, data parsed {t['parsed'] / 1000:.2f} s, "
+            f"Bokeh views built {t['embedded'] / 1000:.2f} s, drawn {t['ready'] / 1000:.2f} s); "
+            f"first hover answered: {b['first_hover_s']:.2f} s"
+        )
         print(
             f"hover latency over {b['hovers_answered']} hovers: card {b['card_ms_median']:.1f} ms "
             f"median / {b['card_ms_p95']:.1f} ms p95; thumbnail shown "

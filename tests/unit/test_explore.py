@@ -112,3 +112,15 @@ def test_nearest_centre_labels_points_by_their_closest_centre():
     centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
     x = np.array([[1.0, 1.0], [9.0, -1.0], [-1.0, 8.0], [6.0, 0.0], [3.0, 7.0]])
     np.testing.assert_array_equal(pt.nearest_centre(x, centres, chunk=2), [0, 1, 2, 1, 2])
+
+
+def test_celeba_ids_travel_as_a_rule_and_other_ids_as_a_list():
+    from zatlas.explore.page import id_scheme
+
+    frame = pd.DataFrame({"image_id": [f"{i + 1:06d}.jpg" for i in range(9)], "split": "train"})
+    views = {"v": (np.array([2, 5, 8]), np.zeros((3, 2)))}
+    p = pt.assemble(views, frame, [], np.ones(9), np.zeros(9))
+    assert id_scheme(p) == {"ids": None, "id_format": "celeba"}
+    frame.loc[5, "image_id"] = "odd.png"
+    p = pt.assemble(views, frame, [], np.ones(9), np.zeros(9))
+    assert id_scheme(p)["ids"] == ["000003.jpg", "odd.png", "000009.jpg"]

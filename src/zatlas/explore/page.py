@@ -76,13 +76,15 @@ def bokeh_item(points: Points, slots: np.ndarray) -> dict:
     from bokeh.plotting import figure
 
     data = {
+        "row": points.rows.astype(np.int32),
         "slot": np.asarray(slots, dtype=np.int32),
         "radius": points.radius.astype(np.float32),
         "cluster": points.cluster.astype(np.int32),
         "split": points.split.astype(np.uint8),
         "attr_lo": points.attr_lo,
         "attr_hi": points.attr_hi,
-        "c": points.cluster.astype(np.float32),
+        # the colour column is filled in by the page (zeros cost nothing once gzipped)
+        "c": np.zeros(len(points), dtype=np.float32),
     }
     for i, xy in enumerate(points.views.values()):
         data[f"x{i}"], data[f"y{i}"] = xy[:, 0].copy(), xy[:, 1].copy()
@@ -135,7 +137,7 @@ def page_meta(model: str, points: Points, sprites: SpriteLayout, models: list[st
         "model": model,
         "models": models,
         "n": len(points),
-        "ids": points.ids,
+        **id_scheme(points),
         "views": list(points.views),
         "split_names": points.split_names,
         "attribute_names": points.attribute_names,
@@ -145,6 +147,14 @@ def page_meta(model: str, points: Points, sprites: SpriteLayout, models: list[st
         "continuous": list(Viridis256),
         "sprites": sprites.to_json(),
     }
+
+
+def id_scheme(points: Points) -> dict:
+    """The image ids, or just their rule when they are CelebA's own (row r is
+    "{r + 1:06d}.jpg"), which saves megabytes of page at full size."""
+    if points.ids == [f"{r + 1:06d}.jpg" for r in points.rows]:
+        return {"ids": None, "id_format": "celeba"}
+    return {"ids": points.ids, "id_format": None}
 
 
 def _json_script(element_id: str, data) -> str:

@@ -2,12 +2,20 @@
 // Everything it reads is inside the page (two JSON script elements) or beside it (sprites).
 (function () {
   "use strict";
+  const t0 = performance.now();
   const meta = JSON.parse(document.getElementById("zatlas-meta").textContent);
   const item = JSON.parse(document.getElementById("zatlas-doc").textContent);
+  const timing = { script_start: t0, parsed: performance.now() };
   const sp = meta.sprites;
   const Z = (window.zatlas = { meta: meta, ready: false, hovered: -1, lastHover: null,
-                               lastMove: null, errors: [] });
+                               lastMove: null, errors: [], timing: timing });
   const MAX_GRID = 300;
+  // image id of point i: listed in the page, or CelebA's rule from the image's row
+  function imageId(i) {
+    if (meta.ids) return meta.ids[i];
+    return String(Z.source.data.row[i] + 1).padStart(6, "0") + ".jpg";
+  }
+  Z.imageId = imageId;
 
   // pointer events reach Bokeh before mouse events: time the hover from the pointer event
   document.addEventListener("pointermove", function () { Z.lastMove = performance.now(); }, true);
@@ -43,7 +51,7 @@
     const d = Z.source.data;
     thumb(d.slot[i], 144, document.getElementById("hover-thumb"));
     const rows = [
-      ["image", meta.ids[i]],
+      ["image", imageId(i)],
       ["split", meta.split_names[d.split[i]]],
       ["radius", Number(d.radius[i]).toFixed(3)],
       ["cluster", String(d.cluster[i])],
@@ -67,7 +75,7 @@
     if (!idx || !idx.length) return;
     const i = idx[0];
     if (i !== Z.hovered) { Z.hovered = i; setCard(i); }
-    Z.lastHover = { index: i, id: meta.ids[i], t: performance.now() };
+    Z.lastHover = { index: i, id: imageId(i), t: performance.now() };
   };
 
   Z.select = function (selection) {
@@ -78,7 +86,7 @@
     const d = Z.source.data;
     for (let n = 0; n < Math.min(idx.length, MAX_GRID); n++) {
       const box = thumb(d.slot[idx[n]], 48);
-      box.title = meta.ids[idx[n]];
+      box.title = imageId(idx[n]);
       grid.appendChild(box);
     }
     if (idx.length > MAX_GRID) {
@@ -150,6 +158,7 @@
   window.addEventListener("error", function (e) { Z.errors.push(String(e.message)); });
 
   Bokeh.embed.embed_item(item, "plots").then(function () {
+    timing.embedded = performance.now();
     const doc = Bokeh.documents[Bokeh.documents.length - 1];
     Z.source = doc.get_model_by_name("points");
     Z.mapper = doc.get_model_by_name("colors");
@@ -165,7 +174,7 @@
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         Z.ready = true;
-        Z.readyAt = performance.now();
+        timing.ready = performance.now();
         document.body.dataset.ready = "1";
       });
     });
