@@ -83,8 +83,9 @@ def bokeh_item(points: Points, slots: np.ndarray) -> dict:
         "split": points.split.astype(np.uint8),
         "attr_lo": points.attr_lo,
         "attr_hi": points.attr_hi,
-        # the colour column is filled in by the page (zeros cost nothing once gzipped)
-        "c": np.zeros(len(points), dtype=np.float32),
+        # the colour column starts as the cluster, so the page need not replace it (a
+        # change of data re-indexes every view: seconds at 165,000 points)
+        "c": points.cluster.astype(np.float32),
     }
     for i, xy in enumerate(points.views.values()):
         data[f"x{i}"], data[f"y{i}"] = xy[:, 0].copy(), xy[:, 1].copy()

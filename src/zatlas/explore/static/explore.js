@@ -126,12 +126,12 @@
              legend: [["no", "#c8c8c8"], [key, "#d62728"]] };
   }
 
-  function recolour(key) {
+  function recolour(key, keepData) {
     const col = colouring(key);
     Z.mapper.palette = col.palette;
     Z.mapper.low = col.low;
     Z.mapper.high = col.high;
-    Z.source.data = Object.assign({}, Z.source.data, { c: col.c });
+    if (!keepData) Z.source.data = Object.assign({}, Z.source.data, { c: col.c });
     const legend = document.getElementById("legend");
     legend.innerHTML = "";
     if (key === "radius") {
@@ -170,7 +170,7 @@
       select.appendChild(o);
     });
     select.addEventListener("change", function () { recolour(select.value); });
-    recolour("cluster");
+    recolour("cluster", true); // the page arrives coloured by cluster
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         Z.ready = true;
