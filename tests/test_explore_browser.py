@@ -258,3 +258,40 @@ def test_selection_on_the_pc_plane_selects_the_same_faces_on_the_tsne(chromium, 
         box=(1, 2.5, -8.5, 6.5, -3.5),
         expected=expected,
     )
+
+
+def _split_between(values: np.ndarray, low_q: float, high_q: float) -> float:
+    """A coordinate in the widest gap between sorted values within a quantile range, so no
+    point sits near the box's edge."""
+    v = np.sort(values)
+    lo, hi = int(low_q * len(v)), int(high_q * len(v))
+    gaps = np.diff(v[lo:hi])
+    i = lo + int(np.argmax(gaps))
+    return float((v[i] + v[i + 1]) / 2)
+
+
+def test_the_smoke_runs_explorer_answers_hover_and_selection(smoke_run, chromium, tmp_path):
+    explore = smoke_run / "explore"
+    summary = json.loads((explore / "summary.json").read_text())
+    assert [m["model"] for m in summary["models"]] == ["ae", "vae_tiny"]
+    view = summary["models"][0]["views"][0]
+    assert view.startswith("t-SNE ")
+    emb = pd.read_csv(smoke_run / f"analysis/ae/tsne/{view.removeprefix('t-SNE ')}.csv")
+    ids = pd.read_parquet(smoke_run / "data/attributes.parquet")["image_id"].to_numpy()
+    rows = np.unique(emb["index"])  # the page's point order
+    xy = emb[["x", "y"]].to_numpy()
+    # hover the most isolated point, so that no neighbour answers in its place
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2) + np.eye(len(xy)) * 1e9
+    lone = int(np.argmax(d.min(axis=1)))
+    hover = (0, *xy[lone], str(ids[emb["index"][lone]]))
+    x0, x1 = _split_between(xy[:, 0], 0.15, 0.4), _split_between(xy[:, 0], 0.6, 0.85)
+    y0, y1 = _split_between(xy[:, 1], 0.15, 0.4), _split_between(xy[:, 1], 0.6, 0.85)
+    inside = (xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1)
+    expected = sorted(np.searchsorted(rows, emb["index"][inside]).tolist())
+    assert 5 < len(expected) < len(rows)
+    check_page(
+        chromium, explore / "ae.html", tmp_path / "profile", hover, (0, x0, y0, x1, y1), expected
+    )
+    # the index page links every model's page
+    index = (explore / "index.html").read_text()
+    assert 'href="ae.html"' in index and 'href="vae_tiny.html"' in index
