@@ -15,10 +15,16 @@ rule traversals:
             category="Traversals",
             subcategory="{model}",
         ),
-        grids=expand(
-            "results/{{run}}/analysis/{{model}}/traversals/{name}.png",
-            name=TRAVERSAL_GRIDS,
-        ),
+        grids=[
+            report(
+                f"results/{{run}}/analysis/{{model}}/traversals/{name}.png",
+                caption="../report/traversals.rst",
+                category="Traversals",
+                subcategory="{model}",
+                labels={"model": "{model}", "direction": name},
+            )
+            for name in TRAVERSAL_GRIDS
+        ],
     log:
         logs("traversals/{model}.log"),
     benchmark:
