@@ -240,9 +240,9 @@ def test_hover_and_box_selection_on_a_synthetic_explorer(chromium, tmp_path):
     )
     assert state["index"] == 227 and "Male" not in state["card"] and "test" not in state["card"]
     # slot 227 on 256-px sheets of 32-px thumbs (64 a sheet, 8 a row): sheet 3, row 4, col 3;
-    # the card scales thumbnails 4.5x (144 px)
+    # the card scales thumbnails 4x (128 px a face) and leaves out a 2-px rim
     assert state["src"] == "thumbs/sheet-0003.webp"
-    assert (state["left"], state["top"], state["width"]) == ("-432px", "-576px", "1152px")
+    assert (state["left"], state["top"], state["width"]) == ("-386px", "-514px", "1024px")
     assert state["natural"] == 256
 
 

@@ -20,22 +20,27 @@
   // pointer events reach Bokeh before mouse events: time the hover from the pointer event
   document.addEventListener("pointermove", function () { Z.lastMove = performance.now(); }, true);
 
-  // A thumbnail: a clipped box holding the whole sheet, shifted so one face shows.
+  // A thumbnail: a clipped box holding the whole sheet, shifted so one face shows. The box
+  // leaves out a rim of about half a thumbnail pixel, where the scaled sheet blends in the
+  // neighbouring face.
   function thumb(slot, px, box) {
     const sheet = Math.floor(slot / sp.per_sheet);
     const k = slot % sp.per_sheet;
     const scale = px / sp.thumb;
+    const rim = Math.ceil(scale / 2);
     box = box || document.createElement("div");
     box.className = box.className || "thumb";
+    box.style.width = box.style.height = px - 2 * rim + "px";
     let img = box.firstChild;
     if (!img) { img = document.createElement("img"); img.alt = ""; box.appendChild(img); }
     const src = sp.files[sheet];
     if (img.getAttribute("src") !== src) img.src = src;
     img.style.width = sp.per_row * sp.thumb * scale + "px";
-    img.style.left = -(k % sp.per_row) * px + "px";
-    img.style.top = -Math.floor(k / sp.per_row) * px + "px";
+    img.style.left = -(k % sp.per_row) * px - rim + "px";
+    img.style.top = -Math.floor(k / sp.per_row) * px - rim + "px";
     return box;
   }
+  const CARD_PX = 4 * sp.thumb;
 
   function attributes(i, data) {
     const out = [];
@@ -49,7 +54,7 @@
 
   function setCard(i) {
     const d = Z.source.data;
-    thumb(d.slot[i], 144, document.getElementById("hover-thumb"));
+    thumb(d.slot[i], CARD_PX, document.getElementById("hover-thumb"));
     const rows = [
       ["image", imageId(i)],
       ["split", meta.split_names[d.split[i]]],
