@@ -20,7 +20,6 @@ carry more detail and compress less well; the thumbnail bytes scale with --thumb
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -83,6 +82,7 @@ def build(out: Path, args) -> tuple[dict, np.ndarray]:
     from zatlas.data.attributes import CELEBA_ATTRIBUTES
     from zatlas.explore.build import write_explorer
     from zatlas.explore.points import assemble
+    from zatlas.explore.sprites import SpriteLayout, sheet_layout
 
     rng = np.random.default_rng(args.seed)
     n = args.n_images
@@ -97,8 +97,15 @@ def build(out: Path, args) -> tuple[dict, np.ndarray]:
     radius = rng.normal(16, 1, n)
     cluster = rng.integers(0, 40, n)
     points = assemble(views, attrs, list(CELEBA_ATTRIBUTES), radius, cluster)
+    sprites = None
+    if args.reuse and (out / "thumbs").is_dir():  # the page only, on the sheets already there
+        per_row, per_sheet = sheet_layout(len(points), args.thumb, 1024)
+        files = tuple(f"thumbs/{p.name}" for p in sorted((out / "thumbs").glob("*.webp")))
+        sprites = SpriteLayout(args.thumb, per_row, per_sheet, len(points), files)
     start = time.perf_counter()
-    summary = write_explorer(out, images, {"ae": points}, thumb=args.thumb, quality=args.quality)
+    summary = write_explorer(
+        out, images, {"ae": points}, thumb=args.thumb, quality=args.quality, sprites=sprites
+    )
     summary["build_seconds"] = time.perf_counter() - start
     return summary, tsne
 
@@ -172,17 +179,13 @@ def main() -> None:
     ap.add_argument("--hovers", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, help="keep the explorer here (default: a temp dir)")
-    ap.add_argument("--reuse", action="store_true", help="browse the page already in --out")
+    ap.add_argument(
+        "--reuse", action="store_true", help="rebuild the page only, on the sheets in --out"
+    )
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="zatlas-explore-"))
     try:
-        if args.reuse and (out / "summary.json").is_file():
-            summary = json.loads((out / "summary.json").read_text())
-            tsne = np.load(out / "tsne.npy")
-        else:
-            summary, tsne = build(out, args)
-            (out / "summary.json").write_text(json.dumps(summary))
-            np.save(out / "tsne.npy", tsne)
+        summary, tsne = build(out, args)
         mb = summary["bytes"] / 1e6
         page_mb = (out / "ae.html").stat().st_size / 1e6
         print(

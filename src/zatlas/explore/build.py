@@ -9,7 +9,7 @@ import numpy as np
 
 from zatlas.explore.page import copy_static, write_index, write_model_page
 from zatlas.explore.points import Points, union_rows
-from zatlas.explore.sprites import write_sprite_sheets
+from zatlas.explore.sprites import SpriteLayout, write_sprite_sheets
 
 
 def write_explorer(
@@ -19,16 +19,19 @@ def write_explorer(
     thumb: int = 32,
     sheet_px: int = 1024,
     quality: int = 75,
+    sprites: SpriteLayout | None = None,
 ) -> dict:
     """Write out_dir/index.html and out_dir/<model>.html; returns a summary of what was
-    written (faces, sheets, bytes). `images` is the run's (memory-mapped) image array."""
+    written (faces, sheets, bytes). `images` is the run's (memory-mapped) image array;
+    `sprites` reuses sheets already written for the same faces (benchmarks)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # one thumbnail per face shown by any model: the models embed the same images
     rows = union_rows([p.rows for p in pages.values()])
-    sprites = write_sprite_sheets(
-        images, rows, out, thumb=thumb, sheet_px=sheet_px, quality=quality
-    )
+    if sprites is None:
+        sprites = write_sprite_sheets(
+            images, rows, out, thumb=thumb, sheet_px=sheet_px, quality=quality
+        )
     scripts = copy_static(out)
     models = list(pages)
     entries = []

@@ -58,6 +58,16 @@ def marker_size(n: int) -> float:
     return 6.0 if n < 2_000 else (3.0 if n < 50_000 else 2.0)
 
 
+def data_range(values: np.ndarray, pad: float = 0.05):
+    """A Bokeh Range1d around the finite values, padded by `pad` of their span."""
+    from bokeh.models import Range1d
+
+    v = values[np.isfinite(values)]
+    lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+    margin = (hi - lo) * pad or 1.0
+    return Range1d(lo - margin, hi + margin)
+
+
 def bokeh_item(points: Points, slots: np.ndarray) -> dict:
     """The Bokeh document (as a JSON item): one WebGL figure per view, one shared source."""
     from bokeh.embed import json_item
@@ -104,6 +114,9 @@ def bokeh_item(points: Points, slots: np.ndarray) -> dict:
         box, lasso = BoxSelectTool(), LassoSelectTool()
         fig = figure(
             title=name,
+            # fixed ranges: no data-range pass and no second paint while the page loads
+            x_range=data_range(data[f"x{i}"]),
+            y_range=data_range(data[f"y{i}"]),
             width=PLOT_PX,
             height=PLOT_PX,
             output_backend="webgl",
