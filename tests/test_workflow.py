@@ -233,3 +233,16 @@ def test_traversals_and_interpolations_tables(smoke_run):
         graph = pairs[pairs["path"] == "graph"].set_index("pair")["length"]
         # no path between two points is shorter than the straight line
         assert (graph >= straight[graph.index] - 1e-4).all()
+
+
+def test_umap_runs_on_the_tsne_subsets(smoke_run):
+    for model in ("ae", "vae_tiny"):
+        s = json.loads((smoke_run / f"analysis/{model}/umap/summary.json").read_text())
+        assert [v["variant"] for v in s["variants"]] == ["z-n150", "z-n240", "pca2-n150"]
+        assert all(0 < v["knn_recall_10"] <= 1 for v in s["variants"])
+        emb = pd.read_csv(smoke_run / f"analysis/{model}/umap/embeddings.csv")
+        assert emb.groupby("variant").size().to_dict() == {
+            "z-n150": 150,
+            "z-n240": 240,
+            "pca2-n150": 150,
+        }

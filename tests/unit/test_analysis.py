@@ -236,3 +236,26 @@ def test_random_points_far_from_data_have_large_ratio():
 def test_density_table_handles_constant_values():
     t = density_table(np.ones(10), 0.5)
     assert t["count"].sum() == 10 and isinstance(t, pd.DataFrame)
+
+
+def test_pca_reduce_recovers_planted_directions_and_projects_new_rows():
+    rng = np.random.default_rng(21)
+    basis = np.linalg.qr(rng.normal(size=(12, 12)))[0]
+    coef = rng.normal(size=(3000, 12)) * np.array([5.0, 2.0] + [0.1] * 10)
+    x = coef @ basis.T + 7.0
+    scores = pca.reduce(x, 2)
+    assert scores.shape == (3000, 2)
+    for j, expected in enumerate([5.0, 2.0]):
+        assert scores[:, j].std() == pytest.approx(expected, rel=0.05)
+        # the j-th score is the j-th planted coefficient up to sign
+        assert abs(np.corrcoef(scores[:, j], coef[:, j])[0, 1]) > 0.995
+    assert pca.reduce(x, None) is x
+    mean, _, vectors = pca.principal_axes(x[:1000])
+    held_out = pca.project(x[1000:], mean, vectors[:, :1])
+    assert abs(np.corrcoef(held_out[:, 0], coef[1000:, 0])[0, 1]) > 0.99
+
+
+def test_labels_of_assigns_each_point_to_its_nearest_centre():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]], np.float32)
+    x = np.array([[1, 1], [9, 1], [1, 8], [6, 0], [0, 4.9]], np.float32)
+    assert kmeans.labels_of(x, centres, chunk=2).tolist() == [0, 1, 2, 1, 0]

@@ -108,12 +108,6 @@ def test_written_explorer_is_self_contained(tmp_path):
     assert 'href="m1.html"' in index and 'href="m2.html"' in index and "10 faces" in index
 
 
-def test_nearest_centre_labels_points_by_their_closest_centre():
-    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
-    x = np.array([[1.0, 1.0], [9.0, -1.0], [-1.0, 8.0], [6.0, 0.0], [3.0, 7.0]])
-    np.testing.assert_array_equal(pt.nearest_centre(x, centres, chunk=2), [0, 1, 2, 1, 2])
-
-
 def test_celeba_ids_travel_as_a_rule_and_other_ids_as_a_list():
     from zatlas.explore.page import id_scheme
 

@@ -113,9 +113,11 @@ def run(tmp_path):
         _csv(v / "stats.csv", pd.DataFrame({"metric": ["logvar_mean"], "value": [-9.5]})),
         _json(v / "stats.json", {"model": "vae", "logvar_mean": -9.5, "abs_z_minus_mu_max": 0.02}),
     ]
+    # what the compare stage writes: the headline numbers of the files above
+    headline = rp.summary_table(rp.artifacts(files), CONFIG)
     files += [
         _png(root / "compare/radius_overlay.png"),
-        _csv(root / "compare/compare.csv", pd.DataFrame({"model": ["ae", "vae"]})),
+        _csv(root / "compare/compare.csv", headline),
     ]
     source = _json(
         tmp_path / "resources/synthetic_n100_seed1/source.json",
@@ -196,6 +198,16 @@ def test_summary_has_the_headline_numbers_per_model(run):
     lines = rp.findings(s.reset_index())
     assert "radius 3.2, 0.80 × √z_dim = 4" in lines[0] and "2 dominant axes: 5, 11" in lines[0]
     assert "mean logvar -9.5" in lines[1] and "elbow at k = 8" in lines[1]
+
+
+def test_the_summary_is_read_from_compare_csv_not_computed_again(run):
+    table = Path(next(f for f in run["files"] if f.endswith("compare.csv")))
+    planted = pd.read_csv(table)
+    planted.loc[planted["model"] == "vae", "radius_peak"] = 12.345
+    planted.to_csv(table, index=False)
+    _, text, _ = _build(run)
+    summary = text[text.index("id='summary'") : text.index("id='summary-table'")]
+    assert "radius 12.3" in summary and "radius 4.1" not in summary
 
 
 def test_page_shows_summary_every_figure_with_a_caption_and_only_working_links(run):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis.moments import mean_and_covariance
+from zatlas.analysis.pca import principal_axes
 from zatlas.errors import ZatlasError
 
 Decode = Callable[[np.ndarray], np.ndarray]
@@ -34,12 +34,9 @@ def axis_direction(axis: int, z_dim: int) -> np.ndarray:
 
 def principal_directions(z: np.ndarray, n_components: int) -> np.ndarray:
     """(n_components, z_dim) unit principal directions of `z`, largest variance first, each
-    signed so its largest loading is positive (deterministic)."""
-    _, cov = mean_and_covariance(z)
-    values, vectors = np.linalg.eigh(cov)
-    vectors = vectors[:, np.argsort(values)[::-1][:n_components]].T
-    signs = np.sign(vectors[np.arange(len(vectors)), np.argmax(np.abs(vectors), axis=1)])
-    return vectors * np.where(signs == 0, 1.0, signs)[:, None]
+    signed so its largest loading is positive (the PCA stage's own axes)."""
+    _, _, vectors = principal_axes(z)
+    return vectors[:, :n_components].T
 
 
 def percentile_range(

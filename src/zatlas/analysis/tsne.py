@@ -22,25 +22,12 @@ early exaggeration and the iteration count mean the same thing in both:
 from __future__ import annotations
 
 import numpy as np
-from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
+
+from zatlas.analysis.subsample import subset
 
 # scikit-learn counts the 250 early-exaggeration iterations inside max_iter; openTSNE does not.
 EARLY_EXAGGERATION_ITER = 250
-
-
-def subset(n_total: int, n_points: int, seed: int) -> np.ndarray:
-    """Sorted, seeded random row indices (all rows when n_points >= n_total)."""
-    if n_points >= n_total:
-        return np.arange(n_total)
-    return np.sort(np.random.default_rng(seed).choice(n_total, n_points, replace=False))
-
-
-def reduce_pca(x: np.ndarray, n_components: int | None, seed: int) -> np.ndarray:
-    """Scores on the first `n_components` PCs; `x` itself when n_components is None."""
-    if n_components is None:
-        return x
-    return PCA(n_components=n_components, random_state=seed).fit_transform(x)
 
 
 def sklearn_learning_rate(n: int, early_exaggeration: float) -> float:

@@ -108,14 +108,3 @@ def assemble(
         attribute_names=list(attribute_names),
         views={name: align_view(rows, r, xy) for name, (r, xy) in views.items()},
     )
-
-
-def nearest_centre(x: np.ndarray, centres: np.ndarray, chunk: int = 16384) -> np.ndarray:
-    """int32 index of each row's nearest centre (the k-means cluster shown on hover)."""
-    c = np.asarray(centres, dtype=np.float32)
-    c_sq = np.einsum("ij,ij->i", c, c)
-    out = np.empty(len(x), dtype=np.int32)
-    for i in range(0, len(x), chunk):
-        xc = np.asarray(x[i : i + chunk], dtype=np.float32)
-        out[i : i + len(xc)] = np.argmin(c_sq - 2.0 * (xc @ c.T), axis=1)
-    return out

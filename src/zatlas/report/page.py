@@ -25,10 +25,10 @@ from zatlas.report.markup import (
 from zatlas.report.provenance import provenance
 from zatlas.report.summary import (
     findings,
+    headline_table,
     headline_verdicts,
     structure_verdicts,
     summary_by_quantity,
-    summary_table,
 )
 
 
@@ -112,10 +112,10 @@ def interactive_pages(arts: list[Artifact]) -> list[Path]:
 
 
 def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path) -> str:
-    summary = summary_table(arts, config)
+    summary = headline_table(arts)
     parts = ["<h2 id='summary'>Summary of findings</h2>"]
     if summary.empty:
-        parts.append("<p class='missing'>No analysis results found.</p>")
+        parts.append("<p class='missing'>No comparison table (compare.csv) found.</p>")
         return "\n".join(parts)
     parts.append("<ul class='findings'>")
     parts += [f"<li>{line}</li>" for line in findings(summary)]

@@ -20,8 +20,42 @@ def fmt(value, digits: int = 4) -> str:
     return str(value)
 
 
+# The headline columns of compare.csv that the summary shows, in this order.
+HEADLINE = (
+    "model",
+    "type",
+    "kl_factor",
+    "radius_peak",
+    "sqrt_z_dim",
+    "peak_over_sqrt_z_dim",
+    "radius_mean",
+    "radius_std",
+    "n_dominant_axes",
+    "dominant_axes",
+    "elbow_k",
+    "logvar_mean",
+    "abs_z_minus_mu_max",
+    "intrinsic_dim_",
+    "active_units",
+    "val_reco_loss",
+    "structure_verdict",
+)
+
+
+def headline_table(arts: list[Artifact]) -> pd.DataFrame:
+    """The headline numbers as the compare stage wrote them (compare.csv): the report never
+    computes them a second time. Empty when the run has no comparison table."""
+    path = find_file(arts, "compare", "all models", "compare.csv")
+    if path is None or not path.exists():
+        return pd.DataFrame()
+    frame = pd.read_csv(path)
+    cols = [c for h in HEADLINE for c in frame if c == h or (h.endswith("_") and c.startswith(h))]
+    return frame[list(dict.fromkeys(cols))]
+
+
 def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
-    """One row per model with the study's headline numbers; absent analyses leave NaN."""
+    """One row per model with the study's headline numbers; absent analyses leave NaN.
+    Computed once, by the compare stage, into compare.csv."""
     z_dim = config.get("architecture", {}).get("z_dim")
     rows = []
     for model in models_in(arts, config):

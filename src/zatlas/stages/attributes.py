@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis import tsne as tsne_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis import pca as pca_an
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -31,7 +31,7 @@ def run(
     from zatlas.analysis import attributes as attr_an
     from zatlas.data.attributes import CELEBA_ATTRIBUTES
     from zatlas.errors import ZatlasError
-    from zatlas.plots.structure import plot_attribute_scatters, plot_nmi
+    from zatlas.plots.attributes import plot_attribute_scatters, plot_nmi
 
     limit_threads(threads)
     zs = load(z)
@@ -64,7 +64,7 @@ def run(
     plot_nmi(nmi, k, title(model, "k-means clusters against attributes"), nmi_figure)
 
     shown = list(color_by)
-    pcs = tsne_an.reduce_pca(x, 2, seed)
+    pcs = pca_an.reduce(x, 2)
     projections = {"PCA": (pcs, frame.iloc[idx][shown])}
     emb = pd.read_csv(tsne_embedding)
     projections["t-SNE"] = (

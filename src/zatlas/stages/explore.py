@@ -20,8 +20,8 @@ def model_points(
     face's radius and k-means cluster."""
     from zatlas.analysis import kmeans as kmeans_an
     from zatlas.analysis import pca as pca_an
-    from zatlas.analysis.tsne import subset
-    from zatlas.explore.points import assemble, nearest_centre
+    from zatlas.analysis.subsample import subset
+    from zatlas.explore.points import assemble
 
     views = {}
     for variant, path in zip(variants, embeddings, strict=True):
@@ -38,7 +38,7 @@ def model_points(
     x = np.asarray(zs[shown], dtype=np.float32)
     centres, _, _ = kmeans_an.fit_kmeans(zs, min(k, len(zs) - 1), seed, fit_points=kmeans_points)
     cluster = np.zeros(len(zs), dtype=np.int32)
-    cluster[shown] = nearest_centre(x, centres)
+    cluster[shown] = kmeans_an.labels_of(x, centres)
     radius = np.zeros(len(zs), dtype=np.float32)
     radius[shown] = np.linalg.norm(x.astype(np.float64), axis=1)
     return assemble(views, frame, names, radius, cluster)

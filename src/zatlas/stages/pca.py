@@ -7,7 +7,7 @@ import pandas as pd
 
 from zatlas.analysis import axes as axes_an
 from zatlas.analysis import pca as pca_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title
 
 

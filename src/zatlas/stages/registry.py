@@ -28,6 +28,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("axes", "Number density along the axes", "model"),
     Stage("pca", "PCA", "model"),
     Stage("tsne", "t-SNE", "variant"),
+    Stage("umap", "UMAP", "model"),
     Stage("kmeans", "k-means inertia", "model"),
     Stage("vae_stats", "VAE statistics", "vae"),
     Stage("samples", "Images from random z-points", "model"),

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
-def _pc_planes(x: np.ndarray, zs: np.ndarray, planes, seed: int, block: int = 65536) -> dict:
-    """Every configured PC plane of all points, with PCA fitted on the subset x."""
-    from sklearn.decomposition import PCA
-
+def _pc_planes(x: np.ndarray, zs: np.ndarray, planes) -> dict:
+    """Every configured PC plane of all points, with the PCs of the subset x."""
+    mean, _, vectors = pca_an.principal_axes(x)
     n_comp = min(max(max(p) for p in planes), x.shape[0], x.shape[1])
-    fit = PCA(n_components=n_comp, random_state=seed).fit(x)
-    scores = np.concatenate(
-        [fit.transform(np.asarray(zs[i : i + block], np.float32)) for i in range(0, len(zs), block)]
-    )
+    scores = pca_an.project(zs, mean, vectors[:, :n_comp])
     return {f"PC{a}/PC{b}": scores[:, [a - 1, b - 1]] for a, b in planes if max(a, b) <= n_comp}
 
 
@@ -58,7 +55,7 @@ def run(
     hist = st.nn_histograms(d_data[:, 0], d_null[:, 0])
     hist.to_csv(nn_table, index=False)
 
-    voids = st.void_table(_pc_planes(x, zs, planes, seed), zooms, grid, null_replicates, seed)
+    voids = st.void_table(_pc_planes(x, zs, planes), zooms, grid, null_replicates, seed)
     voids.to_csv(void_table, index=False)
     rows += st.void_verdicts(voids, alpha, min_effect)
     table = st.verdicts(model, rows)

@@ -36,7 +36,7 @@ def run(
 
     from zatlas.analysis import axes as axes_an
     from zatlas.analysis import traversals as tr
-    from zatlas.analysis.tsne import subset
+    from zatlas.analysis.subsample import subset
     from zatlas.encoding import decode_points, load_model
     from zatlas.errors import ConfigError
     from zatlas.plots.traversals import plot_traversal_change, plot_traversal_grid

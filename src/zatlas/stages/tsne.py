@@ -8,7 +8,9 @@ import time
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -30,9 +32,9 @@ def run(
 
     limit_threads(threads)
     zs = load(z)
-    idx = tsne_an.subset(len(zs), variant_settings["n_points"], seed)
+    idx = subset(len(zs), variant_settings["n_points"], seed)
     x = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
-    x = tsne_an.reduce_pca(x, variant_settings["pca_components"], seed)
+    x = pca_an.reduce(x, variant_settings["pca_components"])
     start = time.perf_counter()
     emb, kl = tsne_an.run_tsne(
         x,
