@@ -27,7 +27,10 @@ lock: $(STAMP)
 		--python-version 3.11.7 --python-platform x86_64-manylinux_2_28 --no-header \
 		$(if $(UPGRADE),--upgrade,) --output-file $(LOCK)
 
+# The config file is read strictly first: a YAML mistake is reported with its file, line
+# and column (Snakemake only says "not valid JSON or YAML"), a key given twice is refused.
 run: $(STAMP)
+	$(BIN)/python -m zatlas.config_file $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
 # With CI set, `make test` also runs the real single-node SLURM test (marker `slurm`, off

@@ -33,6 +33,7 @@ rule structure:
         settings=ANALYSIS["structure"],
         planes=ANALYSIS["pca"]["planes"],
         zooms=ANALYSIS["pca"]["zooms"],
+        scale=ANALYSIS["scale"],
         tsne_iter=ANALYSIS["tsne"]["n_iter"],
         seed=config["seed"],
     script:

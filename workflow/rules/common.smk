@@ -4,15 +4,20 @@ import re
 from zatlas.config import (
     ModelSpec,
     TrainSpec,
+    dataset_name,
     n_available,
     tsne_variants,
     validate_config,
 )
+from zatlas.config_file import check_config_files
+from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.registry import report_stages
 
 try:
+    # duplicate keys and non-finite numbers, named by file and line
+    check_config_files(workflow.configfiles)
     _resolved = validate_config(
         config,
         os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
@@ -33,10 +38,7 @@ MODELS = list(config["models"])
 VAES = [m for m, spec in config["models"].items() if spec["type"] == "vae"]
 AES = [m for m in MODELS if m not in VAES]
 TSNE = tsne_variants(config)
-if config["data"]["dataset"] == "synthetic":
-    DATASET = f"synthetic_n{n_available(config)}_seed{config['seed']}"
-else:
-    DATASET = "celeba"
+DATASET = dataset_name(config)
 ANALYSIS = config["analysis"]
 
 
@@ -100,6 +102,8 @@ def report_inputs(wildcards):
     over = {"model": MODELS, "vae": VAES, "variant": MODELS, "run": [None]}
     files = []
     for stage in report_stages():
+        if stage.name == "attributes" and not attribute_names(config):
+            continue  # a folder data set without an attributes file
         outputs = list(getattr(rules, stage.name).output)
         for model in over[stage.per]:
             for variant in TSNE if stage.per == "variant" else [None]:

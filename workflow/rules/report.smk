@@ -7,6 +7,7 @@ rule compare:
             rules.radius.output.summary, model=MODELS, allow_missing=True
         ),
         dominant=expand(rules.axes.output.dominant, model=MODELS, allow_missing=True),
+        axes=expand(rules.axes.output.summary, model=MODELS, allow_missing=True),
         kmeans=expand(rules.kmeans.output.summary, model=MODELS, allow_missing=True),
         vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
         train=expand(rules.train.output.summary, model=MODELS, allow_missing=True),

@@ -61,18 +61,26 @@ def reduce(x: np.ndarray, n_components: int | None) -> np.ndarray:
     return project(x, mean, vectors[:, : min(n_components, *x.shape)])
 
 
-def zoom_counts(points: dict[str, np.ndarray], zooms) -> pd.DataFrame:
-    """How many points of each 2-D projection fall inside each zoom square around 0."""
+def zoom_counts(points: dict[str, np.ndarray], zooms, unit: float = 1.0) -> pd.DataFrame:
+    """How many points of each 2-D projection fall inside each zoom square around 0.
+
+    A zoom is the square's side in units of `unit` (None = the full view): 1 takes the sides
+    literally (the blog's absolute zooms); the median per-axis standard deviation (see
+    `zatlas.analysis.scale`) makes them relative to the data's spread. `side` is the side
+    in the latents' own units.
+    """
     rows = []
     for plane, xy in points.items():
         for zoom in zooms:
+            side = None if zoom is None else zoom * unit
             inside = (
-                np.ones(len(xy), bool) if zoom is None else (np.abs(xy) <= zoom / 2).all(axis=1)
+                np.ones(len(xy), bool) if side is None else (np.abs(xy) <= side / 2).all(axis=1)
             )
             rows.append(
                 {
                     "plane": plane,
                     "zoom": "full" if zoom is None else zoom,
+                    "side": np.nan if side is None else side,
                     "n_inside": int(inside.sum()),
                     "fraction": float(inside.mean()),
                 }

@@ -88,6 +88,9 @@ def knn_recall(
 ) -> float:
     """Mean share of a point's k nearest neighbours in x that are also its k nearest in 2-D.
 
+    x is the latent points themselves (not a PCA-reduced input), so that every variant's
+    recall measures the same thing: how much of z's neighbourhoods the 2-D map keeps.
+
     `n_queries` seeded random points are scored (all points when None), each against all
     points, so the check stays cheap at 165,000 points.
     """

@@ -12,7 +12,7 @@ def plot_attribute_scatters(
     projections: dict[str, tuple[np.ndarray, pd.DataFrame]], title: str, path
 ) -> None:
     """Rows: projections (PCA, t-SNE), each with its points' attributes; columns: attributes
-    (red = present, blue = absent)."""
+    (red = present, blue = absent; a column of more than two values by its value)."""
     names = list(next(iter(projections.values()))[1].columns)
     fig, axes = plt.subplots(
         len(projections),
@@ -23,15 +23,12 @@ def plot_attribute_scatters(
     for row, (label, (xy, attrs)) in zip(axes, projections.items(), strict=True):
         style = scatter_style(len(xy))
         for ax, name in zip(row, names, strict=True):
-            ax.scatter(
-                xy[:, 0],
-                xy[:, 1],
-                c=(attrs[name].to_numpy() > 0).astype(float),
-                cmap="coolwarm",
-                vmin=0,
-                vmax=1,
-                **style,
-            )
+            values = attrs[name].to_numpy()
+            if len(np.unique(values)) <= 2:
+                colour = {"c": (values > 0).astype(float), "vmin": 0, "vmax": 1}
+            else:
+                colour = {"c": values.astype(float)}
+            ax.scatter(xy[:, 0], xy[:, 1], cmap="coolwarm", **colour, **style)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"{label}: {name}", fontsize=8)

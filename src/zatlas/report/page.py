@@ -22,7 +22,8 @@ from zatlas.report.markup import (
     rst_to_html,
     table_html,
 )
-from zatlas.report.provenance import provenance
+from zatlas.report.provenance import data_headline, provenance
+from zatlas.report.scorecard import render_scorecard
 from zatlas.report.summary import (
     findings,
     headline_table,
@@ -127,13 +128,17 @@ def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path)
     if verdicts is not None:
         shown = headline_verdicts(verdicts)
         where = next(a.topic for a in arts if "verdict" in a.path.name.lower())
-        parts.append("<h3 id='verdicts'>Structure against the matched-Gaussian null</h3>")
+        parts.append("<h3 id='verdicts'>Structure verdicts, each against its null</h3>")
         parts.append(table_html(shown, max_rows=len(shown)))
         if len(shown) < len(verdicts):
+            n_tests = ""
+            if "n_tests" in shown:
+                counts = ", ".join(dict.fromkeys(str(int(n)) for n in shown["n_tests"].dropna()))
+                n_tests = f" (Bonferroni-corrected for {counts} tests per model)"
             parts.append(
-                f"<div class='caption'>the overall verdict per model; all {len(verdicts)} "
-                f"tests are in the <a href='#{anchor(where)}'>{html.escape(where)} "
-                "section</a></div>"
+                f"<div class='caption'>what each model's tests found{n_tests}; every test, "
+                "with its null, p-value and effect size, is in the "
+                f"<a href='#{anchor(where)}'>{html.escape(where)} section</a></div>"
             )
         parts.append(
             "<div class='caption'>"
@@ -154,6 +159,8 @@ def render_provenance(prov: dict, config: dict) -> str:
     if prov["source"].empty:
         parts.append("<p class='missing'>no source record</p>")
     else:
+        if headline := data_headline(prov["source"]):
+            parts.append(f"<p class='data-headline'><b>{html.escape(headline)}</b></p>")
         parts.append(table_html(prov["source"], max_rows=len(prov["source"])))
     parts.append("<h3 id='devices'>Training devices</h3>")
     if prov["devices"].empty:
@@ -211,7 +218,7 @@ def build_report(
     run = html.escape(str(config.get("run", "")))
     dataset = config.get("data", {}).get("dataset", "")
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    nav = [("summary", "Summary")] + [
+    nav = [("summary", "Summary"), ("scorecard", "Scorecard")] + [
         (anchor(t), TOPICS.get(t, t.replace("_", " ").capitalize())) for t in topics
     ]
     nav.append(("provenance", "Provenance"))
@@ -227,6 +234,7 @@ def build_report(
         "<nav>" + "".join(f"<a href='#{a}'>{html.escape(t)}</a>" for a, t in nav) + "</nav>",
         f"<div class='intro'>{render_intro(captions_dir, config)}</div>",
         render_summary(arts, config, captions_dir),
+        render_scorecard(arts, config, captions_dir),
     ]
     for topic in topics:
         parts.append(render_topic(topic, by_topic[topic], config, captions_dir, out.parent))

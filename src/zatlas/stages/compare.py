@@ -21,6 +21,7 @@ def run(
     radius_tables,
     radius_summaries,
     dominant,
+    axes,
     kmeans,
     vae,
     train,
@@ -36,7 +37,7 @@ def run(
     """Every model in one table: the headline numbers, then the details behind them."""
     from zatlas.plots.figures import plot_inertia_overlay, plot_radius_overlay
 
-    read = [*radius_summaries, *dominant, *kmeans, *vae, *train, *intrinsic_dim, *structure]
+    read = [*radius_summaries, *dominant, *axes, *kmeans, *vae, *train, *intrinsic_dim, *structure]
     headline = summary_table(artifacts(read), {"models": models, "architecture": {"z_dim": z_dim}})
     models = list(models)
     radius_tables = _per_model(models, radius_tables, "radius_tables")

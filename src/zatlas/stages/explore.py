@@ -65,12 +65,17 @@ def run(
     threads: int = 1,
 ) -> None:
     """`z` has one file per model; `embeddings` one per model and variant, model-major."""
-    from zatlas.data.attributes import CELEBA_ATTRIBUTES
+    from zatlas.data.attributes import attribute_columns
     from zatlas.explore.build import write_explorer
 
     limit_threads(threads)
     frame = pd.read_parquet(attributes)
-    names = [a for a in CELEBA_ATTRIBUTES if a in frame]
+    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits; others stay out
+    names = [
+        c
+        for c in attribute_columns(frame)
+        if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() <= 2
+    ][:64]
     out = Path(index).parent
     for old in ("thumbs", "static"):  # files of an earlier run that are no declared output
         shutil.rmtree(out / old, ignore_errors=True)

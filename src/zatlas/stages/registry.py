@@ -33,7 +33,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("vae_stats", "VAE statistics", "vae"),
     Stage("samples", "Images from random z-points", "model"),
     # beyond the blog
-    Stage("structure", "Structure against a matched-Gaussian null", "model"),
+    Stage("structure", "Structure against its nulls", "model"),
     Stage("intrinsic_dim", "Intrinsic dimension and active units", "model"),
     Stage("sampling", "Sampling strategies: how on-manifold are the samples?", "model"),
     Stage("attributes", "k-means clusters against the image attributes", "model"),

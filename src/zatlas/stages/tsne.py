@@ -33,8 +33,8 @@ def run(
     limit_threads(threads)
     zs = load(z)
     idx = subset(len(zs), variant_settings["n_points"], seed)
-    x = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
-    x = pca_an.reduce(x, variant_settings["pca_components"])
+    rows = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
+    x = pca_an.reduce(rows, variant_settings["pca_components"])
     start = time.perf_counter()
     emb, kl = tsne_an.run_tsne(
         x,
@@ -45,7 +45,8 @@ def run(
         threads,
     )
     seconds = time.perf_counter() - start
-    recall = tsne_an.knn_recall(x, emb, 10, recall_queries, seed)
+    # neighbours in z itself, not in the PCA-reduced input, so that variants are comparable
+    recall = tsne_an.knn_recall(rows, emb, 10, recall_queries, seed)
     out = pd.DataFrame({"index": idx, "x": emb[:, 0], "y": emb[:, 1]})
     colors = None
     if color_by:
