@@ -216,6 +216,32 @@ def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
     assert np.isnan(kl.loc["ae", "logvar_mean"]) and np.isfinite(kl.loc["vae_tiny", "logvar_mean"])
 
 
+def test_traversals_and_interpolations_tables(smoke_run):
+    for model in ("ae", "vae_tiny"):
+        folder = smoke_run / f"analysis/{model}/traversals"
+        change = pd.read_csv(folder / "change.csv")
+        # the 2 most dominant axes and 2 leading PCs (the defaults), largest change first
+        assert sorted(change["kind"]) == ["axis", "axis", "pc", "pc"]
+        assert change["pixel_change_per_unit"].is_monotonic_decreasing
+        assert (change["pixel_change_per_unit"] >= 0).all() and (
+            change["t_high"] > change["t_low"]
+        ).all()
+        for name in ("axis-rank1", "axis-rank2", "pc1", "pc2"):
+            assert (folder / f"{name}.png").stat().st_size > 1000
+        folder = smoke_run / f"analysis/{model}/interpolations"
+        paths = pd.read_csv(folder / "paths.csv").set_index("path")
+        assert paths.loc["straight", "pairs"] == 4
+        scores = pd.read_csv(folder / "scores.csv")
+        # both ends of every path are real codes: score 0 there
+        ends = scores[scores["fraction"].isin([0.0, 1.0])]
+        assert len(ends) == 2 * paths["pairs"].sum() and (ends["score"] < 1e-6).all()
+        pairs = pd.read_csv(folder / "pairs.csv")
+        straight = pairs[pairs["path"] == "straight"].set_index("pair")["length"]
+        graph = pairs[pairs["path"] == "graph"].set_index("pair")["length"]
+        # no path between two points is shorter than the straight line
+        assert (graph >= straight[graph.index] - 1e-4).all()
+
+
 def test_umap_runs_on_the_tsne_subsets(smoke_run):
     for model in ("ae", "vae_tiny"):
         s = json.loads((smoke_run / f"analysis/{model}/umap/summary.json").read_text())

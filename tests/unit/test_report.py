@@ -315,6 +315,19 @@ def test_classify_paths():
     assert rp.classify("results/r/data/prepare.json") == ("prepare", "")
 
 
+def test_the_explorer_section_links_its_page(tmp_path):
+    root = tmp_path / "results" / "fab"
+    summary = _json(root / "explore/summary.json", {"thumbnails": 12, "sheets": 1})
+    (root / "explore/index.html").write_text("<html></html>")
+    assert rp.classify(summary) == ("explore", "all models")
+    out = root / "report" / "index.html"
+    rp.build_report(CONFIG, [str(summary)], str(CAPTIONS), [], str(out))
+    page = out.read_text()
+    section = page[page.index("id='explore'") :]
+    link = re.search(r"href='([^']+)'>Open the interactive explorer", section).group(1)
+    assert link == "../explore/index.html" and (out.parent / link).is_file()
+
+
 def test_provenance_says_when_the_data_is_a_subset_or_a_folder(tmp_path):
     import json
 

@@ -12,6 +12,7 @@ from zatlas.config import (
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
+from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.registry import report_stages
 
 try:
@@ -46,6 +47,28 @@ wildcard_constraints:
     model=one_of(MODELS),
     dataset=DATASET,
     variant=one_of(TSNE),
+
+
+def explore_variants():
+    """The t-SNE variants the explorer shows: the config's list, or by default the first
+    variant on the most points."""
+    chosen = ANALYSIS["explore"]["tsne"]
+    if chosen is None:
+        most = max(v["n_points"] for v in TSNE.values())
+        return [next(name for name, v in TSNE.items() if v["n_points"] == most)]
+    unknown = [v for v in chosen if v not in TSNE]
+    if unknown:
+        raise WorkflowError(
+            f"analysis.explore.tsne names unknown t-SNE variants {unknown}; "
+            f"the config's variants are: {', '.join(TSNE)}"
+        )
+    return list(chosen)
+
+
+TRAVERSAL_GRIDS = traversal_grid_names(
+    ANALYSIS["traversals"]["n_axes"], ANALYSIS["traversals"]["n_components"]
+)
+EXPLORE_VARIANTS = explore_variants()
 
 
 def logs(path):

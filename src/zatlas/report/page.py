@@ -56,6 +56,11 @@ def render_topic(
 
     topic_caption = read_caption(captions_dir, topic)
     parts = [f"<h2 id='{anchor(topic)}'>{html.escape(title)}</h2>"]
+    parts += [
+        f"<p class='explore'><a href='{html.escape(rel_path(page, out_dir))}'>"
+        f"Open the interactive explorer</a> ({html.escape(page.parent.name)}/index.html)</p>"
+        for page in interactive_pages(arts)
+    ]
     used_topic_caption = False
     rows = []
     for stem in stems:
@@ -99,6 +104,12 @@ def render_topic(
                 parts.append(f"<div class='cell'>{head}{body}</div>")
         parts.append("</div>")
     return "\n".join(parts)
+
+
+def interactive_pages(arts: list[Artifact]) -> list[Path]:
+    """A stage's own HTML page: an index.html beside its summary (the explorer)."""
+    pages = {a.path.parent / "index.html" for a in arts if a.path.name == "summary.json"}
+    return sorted(p for p in pages if p.is_file())
 
 
 def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path) -> str:

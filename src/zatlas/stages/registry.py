@@ -37,6 +37,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("intrinsic_dim", "Intrinsic dimension and active units", "model"),
     Stage("sampling", "Sampling strategies: how on-manifold are the samples?", "model"),
     Stage("attributes", "k-means clusters against the image attributes", "model"),
+    # what is where
+    Stage("traversals", "Traversals: what a direction changes in a face", "model"),
+    Stage("interpolations", "Interpolations: the straight line against the data's path", "model"),
+    Stage("explore", "Interactive explorer", "run"),
     # all models together
     Stage("kl_sweep", "Models against their KL factor", "run"),
     Stage("compare", "All models side by side", "run"),
