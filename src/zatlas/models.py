@@ -198,6 +198,7 @@ def bce_sum(x, x_hat):
 
 def kl_divergence(mu, logvar):
     """KL(N(mu, exp(logvar)) || N(0, 1)) summed over z, averaged over the batch."""
+    mu, logvar = ops.convert_to_tensor(mu), ops.convert_to_tensor(logvar)
     return ops.mean(-0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1))
 
 
