@@ -18,9 +18,8 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
-include: "workflow/rules/encode.smk"
-include: "workflow/rules/analysis.smk"
-include: "workflow/rules/structure.smk"
+include: "workflow/rules/blog.smk"
+include: "workflow/rules/beyond.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -267,7 +267,7 @@ def test_report_renders_in_headless_chromium(smoke_run, chromium, tmp_path):
         assert float(table["sqrt_z_dim"][model]) == pytest.approx(
             radius["gaussian_expectation"], 1e-3
         )
-        inertia = json.loads((smoke_run / f"analysis/{model}/inertia/summary.json").read_text())
+        inertia = json.loads((smoke_run / f"analysis/{model}/kmeans/summary.json").read_text())
         assert int(table["elbow_k"][model]) == inertia["elbow_k"]
     vae = json.loads((smoke_run / "analysis/vae_tiny/vae_stats/stats.json").read_text())
     assert float(table["logvar_mean"]["vae_tiny"]) == pytest.approx(vae["logvar_mean"], 1e-3)

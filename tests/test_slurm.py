@@ -44,7 +44,7 @@ TARGETS = [
         "radius/density.csv",
         "axes/table.csv",
         "vae_stats/stats.json",
-        "inertia/sweep.csv",
+        "kmeans/sweep.csv",
         "tsne/pca2-n150-p10-ee12.csv",
     )
 ]
@@ -81,7 +81,7 @@ def test_profile_sends_training_and_encoding_to_gpus_and_gives_analyses_more_cpu
         assert res[rule]["gpu"] == 1, rule
     defaults = cfg["default-resources"]
     assert defaults["cpus_per_task"] == "threads"
-    for rule in ("tsne", "inertia"):
+    for rule in ("tsne", "kmeans"):
         assert threads[rule] > 1 and res[rule]["mem_mb"] > defaults["mem_mb"], rule
     # partition and account are the user's to set, never hard-coded here
     assert not {"slurm_partition", "slurm_account"} & set(defaults)
@@ -91,7 +91,7 @@ def test_profile_sends_training_and_encoding_to_gpus_and_gives_analyses_more_cpu
 
 def test_tensorflow_follows_the_rules_thread_count():
     code = (
-        "from zatlas.stages import limit_threads; import tensorflow as tf;"
+        "from zatlas.stages.files import limit_threads; import tensorflow as tf;"
         "limit_threads(3, tensorflow=True);"
         "from threadpoolctl import threadpool_info;"
         "print(tf.config.threading.get_intra_op_parallelism_threads(),"

@@ -62,8 +62,8 @@ def test_axes_pca_tsne_tables(smoke_run):
     assert len(pd.read_csv(smoke_run / "analysis/ae/tsne/pca2-n150-p10-ee12.csv")) == 150
 
 
-def test_inertia_is_non_increasing(smoke_run):
-    s = json.loads((smoke_run / "analysis/ae/inertia/summary.json").read_text())
+def test_kmeans_inertia_is_non_increasing(smoke_run):
+    s = json.loads((smoke_run / "analysis/ae/kmeans/summary.json").read_text())
     means = [row["mean"] for row in s["per_k"]]
     assert [row["k"] for row in s["per_k"]] == [2, 4, 6, 8, 10, 12]
     assert all(b <= a * 1.02 for a, b in zip(means, means[1:], strict=False))
@@ -138,9 +138,9 @@ def test_analysis_numbers_beside_every_figure(smoke_run):
         for variant, dim in (("z-n240-p10-ee12", 32), ("pca2-n150-p10-ee12", 2)):
             t = json.loads((a / f"{model}/tsne/{variant}.json").read_text())
             assert t["input_dim"] == dim and 0 < t["knn_recall_10"] <= 1
-        km = json.loads((a / f"{model}/inertia/summary.json").read_text())
+        km = json.loads((a / f"{model}/kmeans/summary.json").read_text())
         assert km["n_fits"] == 12 and km["n_points"] == 240
-        assert len(pd.read_csv(a / f"{model}/inertia/sweep.csv")) == 12
+        assert len(pd.read_csv(a / f"{model}/kmeans/sweep.csv")) == 12
     vs = pd.read_csv(a / "vae_tiny/vae_stats/stats.csv")
     assert vs["metric"].iloc[0] == "n_points" and vs["value"].iloc[0] == 240
     assert "radius from mu: mean" in set(vs["quantity"])
@@ -200,7 +200,7 @@ def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
         assert nmi["nmi"].is_monotonic_decreasing
         assert json.loads((a / f"{model}/attributes/summary.json").read_text())["k"] == 40
 
-    kl = pd.read_csv(smoke_run / "compare/kl_sweep.csv").set_index("model")
+    kl = pd.read_csv(smoke_run / "kl_sweep/kl_sweep.csv").set_index("model")
     assert list(kl.index) == ["ae", "vae_tiny"] and kl.loc["vae_tiny", "kl_factor"] == 1e-5
     hist = pd.read_csv(smoke_run / "models/vae_tiny/history.csv")
     assert math.isclose(kl.loc["vae_tiny", "reco_loss"], hist["val_reco_loss"].iloc[-1])

@@ -101,11 +101,11 @@ def _check_semantics(cfg: dict) -> None:
                 f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
                 f"0-based axes below z_dim = {arch['z_dim']}"
             )
-    structure = analysis.get("structure")
-    if structure and max(structure["mle_k"]) >= min(n, structure["max_points"]):
+    dims = analysis.get("intrinsic_dim")
+    if dims and max(dims["mle_k"]) >= min(n, dims["max_points"]):
         problems.append(
-            f"config key 'analysis.structure.mle_k': {max(structure['mle_k'])} neighbours need "
-            f"more than the {min(n, structure['max_points'])} points available"
+            f"config key 'analysis.intrinsic_dim.mle_k': {max(dims['mle_k'])} neighbours need "
+            f"more than the {min(n, dims['max_points'])} points available"
         )
     attrs = analysis.get("attributes")
     if attrs and attrs["k"] >= min(n, attrs["max_points"]):

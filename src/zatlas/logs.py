@@ -34,20 +34,19 @@ def redirect_fds(path: str | os.PathLike | None):
             os.close(f)
 
 
-def run_stage(func: Callable, log: str | None, **kwargs):
+def run_stage(func: Callable, log: str | None, name: str | None = None, **kwargs):
     """Call one stage; a user error becomes one clear line (in the log and on stderr), exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    name = name or func.__name__
     try:
         with redirect_fds(log):
             start = time.perf_counter()
-            print(f"[zatlas] {func.__name__} started", flush=True)
+            print(f"[zatlas] {name} started", flush=True)
             result = func(**kwargs)
-            print(
-                f"[zatlas] {func.__name__} done in {time.perf_counter() - start:.1f} s", flush=True
-            )
+            print(f"[zatlas] {name} done in {time.perf_counter() - start:.1f} s", flush=True)
             return result
     except ZatlasError as exc:
-        message = f"zatlas error in {func.__name__}: {exc}"
+        message = f"zatlas error in {name}: {exc}"
         if log is not None:
             with open(log, "a") as fh:
                 fh.write(message + "\n")

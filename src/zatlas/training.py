@@ -23,7 +23,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -328,15 +327,145 @@ def _fsync(path: Path) -> None:
 
 # -- callbacks --------------------------------------------------------------------------------
 
+OPTIMISED = ("loss", "val_loss")  # the objective itself: only these may "explode"
+
+
+@dataclass
+class Divergence:
+    """Where and how training diverged."""
+
+    epoch: int
+    term: str
+    where: str
+    value: float
+    limit: float | None  # None: the value was not finite
+    batches: int  # batches finished in `epoch` when it stopped
+
+
+class DivergenceCheck:
+    """Stops on real divergence only, never on a term that the objective weights away.
+
+    Any logged value that is not finite stops training. Only the optimised loss (`loss`,
+    `val_loss`) can stop it for being large: above explode_factor x its own best epoch
+    mean so far, or x a blind guess (`first_limit`) before the first epoch ends. The
+    unweighted KL of a tiny-KL VAE is routinely far above the blind guess while adding
+    next to nothing to the objective.
+    """
+
+    def __init__(self, first_limit: float | None, explode_factor: float | None, history=()):
+        self.first_limit = first_limit
+        self.factor = explode_factor
+        self.best = {k: min((r[k] for r in history if k in r), default=None) for k in OPTIMISED}
+        self.failure: Divergence | None = None
+        self.epoch = 0
+        self.batches = 0
+
+    def limit(self, term: str) -> float | None:
+        best = self.best.get(term)
+        if best is None or self.factor is None:
+            return self.first_limit
+        return self.factor * max(best, 0.0) or self.first_limit
+
+    def check(self, logs, where: str) -> Divergence | None:
+        if self.failure is not None:
+            return self.failure
+        for key, value in (logs or {}).items():
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(value):
+                self.failure = Divergence(self.epoch, key, where, value, None, self.batches)
+                break
+            limit = self.limit(key) if key in OPTIMISED else None
+            if limit is not None and value > limit:
+                self.failure = Divergence(self.epoch, key, where, value, limit, self.batches)
+                break
+        return self.failure
+
+    def epoch_done(self, logs) -> None:
+        """Remember the best epoch means of the optimised loss (after a clean epoch)."""
+        for key in OPTIMISED:
+            if key in (logs or {}):
+                value = float(logs[key])
+                self.best[key] = value if self.best[key] is None else min(self.best[key], value)
+
+
+def term_weight(term: str, kl_factor: float | None) -> str:
+    """How a logged term enters the optimised objective, for messages."""
+    base = term.removeprefix("val_")
+    if base == "loss":
+        return "the optimised objective"
+    if base == "kl_loss":
+        return f"weight kl_factor={kl_factor:g}" if kl_factor is not None else "weight kl_factor"
+    if base == "reco_loss":
+        return "weight 1"
+    return "not in the objective"
+
+
+def divergence_message(
+    name: str,
+    failure: Divergence,
+    kl_factor: float | None,
+    mixed_precision: str | None,
+    steps: int,
+    kept_epoch: int,
+    backup_folder: str | Path,
+) -> str:
+    """The error for a stopped run: what diverged, by how much, and what may help."""
+    f = failure
+    where = f"{f.where} of {steps}" if f.where.startswith("at batch") else f.where
+    head = (
+        f"model '{name}': the loss diverged in epoch {f.epoch}: {f.term} "
+        f"({term_weight(f.term, kl_factor)}) {where} "
+        f"became {f.value:.4g}"
+    )
+    if f.limit is not None:
+        head += (
+            f" (limit {f.limit:.4g} = training.explode_factor x its best epoch mean so far, "
+            "or x a blind guess in the first epoch)"
+        )
+        advice = (
+            "Lower training.learning_rate or set training.clipnorm (either starts training "
+            "afresh); if such a rise is expected, raise training.explode_factor (null turns "
+            "this check off)"
+        )
+    else:
+        advice = (
+            "Lower training.learning_rate or set training.clipnorm (either starts training "
+            "afresh), or check the data"
+        )
+        if f.term.removeprefix("val_") == "kl_loss":
+            advice = "The KL term overflowed: the encoder's log-variance ran away. " + advice
+        if mixed_precision == "float16":
+            advice += "; float16 overflows above 65504: try mixed_precision bfloat16 or null"
+    kept = (
+        f"The backup of epoch {kept_epoch} in {backup_folder} is kept: a rerun with the "
+        "same settings resumes from it."
+        if kept_epoch
+        else "No epoch finished, so nothing was backed up."
+    )
+    return f"{head}. {advice}. {kept}"
+
 
 def training_callbacks(
-    backup: Backup, history: list[dict], limit: float | None, n_images: int, epochs: int
+    backup: Backup,
+    history: list[dict],
+    limit: float | None,
+    n_images: int,
+    epochs: int,
+    explode_factor: float | None = None,
+    batch_size: int | None = None,
 ):
-    """(loss guard, per-epoch backup, per-epoch logger), in the order fit must run them."""
+    """(loss guard, per-epoch backup, per-epoch logger), in the order fit must run them.
+
+    `limit`: the explosion limit of the optimised loss until an epoch has finished (then
+    `explode_factor` x its best epoch mean). The guard's `check` holds the failure.
+    """
     import keras
 
-    class LossGuard(keras.callbacks.TerminateOnNaN):
-        """TerminateOnNaN that also stops on an exploding loss and remembers the epoch.
+    class LossGuard(keras.callbacks.Callback):
+        """Checks every batch's and epoch's logs with a DivergenceCheck.
 
         Async-safe: batch logs are checked off the main thread, so the train step never
         waits for them; everything is settled before on_epoch_end.
@@ -346,26 +475,29 @@ def training_callbacks(
 
         def __init__(self):
             super().__init__()
-            self.failure: tuple[int, str, float] | None = None
-            self.epoch = 0
+            self.check = DivergenceCheck(limit, explode_factor, history)
+
+        @property
+        def failure(self) -> Divergence | None:
+            return self.check.failure
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch + 1
+            self.check.epoch = epoch + 1
+            self.check.batches = 0
 
-        def _check(self, logs, where):
-            for key, value in (logs or {}).items():
-                if not key.endswith("loss") or self.failure is not None:
-                    continue
-                value = float(value)
-                if not math.isfinite(value) or (limit is not None and value > limit):
-                    self.failure = (self.epoch, f"{key} {where}", value)
-                    self.model.stop_training = True
+        def _stop(self, logs, where):
+            if self.check.check(logs, where) is not None:
+                self.model.stop_training = True
 
-        def on_batch_end(self, batch, logs=None):
-            self._check(logs, f"at batch {batch + 1}")
+        def on_train_batch_end(self, batch, logs=None):
+            if self.check.failure is None:
+                self.check.batches = batch + 1
+            self._stop(logs, f"at batch {batch + 1}")
 
         def on_epoch_end(self, epoch, logs=None):
-            self._check(logs, "at the end of the epoch")
+            self._stop(logs, "at the end of the epoch")
+            if self.check.failure is None:
+                self.check.epoch_done(logs)
 
     guard = LossGuard()
 
@@ -385,6 +517,17 @@ def training_callbacks(
 
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - self.start
+            if guard.failure is not None:  # report what ran, not a whole epoch
+                done = guard.failure.batches
+                images = min(done * (batch_size or 0), n_images) if batch_size else None
+                rate = f", {images / seconds:.0f} images/s" if images and seconds > 0 else ""
+                print(
+                    f"epoch {epoch + 1}/{epochs} stopped after {done} batches "
+                    f"({seconds:.1f} s{rate}): {guard.failure.term} {guard.failure.where} "
+                    f"= {guard.failure.value:.5g}",
+                    flush=True,
+                )
+                return
             self.seconds.append(seconds)
             left = (epochs - epoch - 1) * float(np.median(self.seconds))
             parts = ", ".join(f"{k}={float(v):.5g}" for k, v in (logs or {}).items())
@@ -453,7 +596,8 @@ class _policy:
 
 
 def explode_limit(train: TrainSpec, image_shape) -> float | None:
-    """The loss beyond which training counts as diverged: explode_factor x a blind guess."""
+    """The first epoch's limit on the optimised loss: explode_factor x a blind guess (BCE of
+    a grey image, log 2 per pixel and channel)."""
     if not train.explode_factor:
         return None
     return train.explode_factor * math.log(2) * float(np.prod(image_shape))
@@ -540,7 +684,13 @@ def train_model(
         )
         limit = explode_limit(train, images.shape[1:])
         guard, keeper, logger = training_callbacks(
-            backup, history, limit, len(train_idx), train.epochs
+            backup,
+            history,
+            limit,
+            len(train_idx),
+            train.epochs,
+            explode_factor=train.explode_factor,
+            batch_size=train.batch_size,
         )
         start = time.perf_counter()
         if done < train.epochs:
@@ -552,17 +702,21 @@ def train_model(
                 steps_per_epoch=data.steps_per_epoch,
                 shuffle=False,  # epoch_order shuffles, seeded by (seed, epoch)
                 callbacks=[guard, keeper, logger, *(callbacks or [])],
-                verbose=1 if sys.stdout.isatty() else 2,
+                # Keras' progress bar ends a stopped epoch as if it had run in full
+                verbose=0,
             )
         seconds = time.perf_counter() - start
         if guard.failure is not None:
-            epoch, what, value = guard.failure
-            bound = f" (limit {limit:.4g} = training.explode_factor x a blind guess)"
             raise ZatlasError(
-                f"model '{spec.name}': the loss diverged in epoch {epoch}: {what} became "
-                f"{value:.4g}{bound if math.isfinite(value) else ''}. Lower "
-                "training.learning_rate or set training.clipnorm (either starts training "
-                "afresh), or check the data"
+                divergence_message(
+                    spec.name,
+                    guard.failure,
+                    spec.kl_factor if spec.kind == "vae" else None,
+                    train.mixed_precision,
+                    data.steps_per_epoch,
+                    len(history) and history[-1]["epoch"],
+                    backup.folder,
+                )
             )
         if done >= train.epochs:
             print(f"the backup already holds all {train.epochs} epochs", flush=True)

@@ -391,14 +391,14 @@ def test_verify_content_checks_sizes(fixture, tmp_path):
 
 def test_acquire_stage_writes_the_source_record(fixture, tmp_path, monkeypatch):
     """The `acquire` rule's function: the record names the source and every checksum."""
-    from zatlas import stages
     from zatlas.data import celeba
+    from zatlas.stages import acquire
 
     root, spec = fixture
     monkeypatch.setattr(celeba, "OFFICIAL", spec)
     dest = tmp_path / "resources" / "celeba"
     copy_files(root, dest)
-    stages.acquire("celeba", str(dest / "source.json"), n_images=100, seed=1, sources=[])
+    acquire.run(str(dest / "source.json"), "celeba", n_images=100, seed=1, sources=[])
     record = json.loads((dest / "source.json").read_text())
     assert record["source"] == "local" and record["verified_by"] == "md5"
     assert {n: f["md5"] for n, f in record["files"].items()} == {f.name: f.md5 for f in spec.files}

@@ -76,7 +76,7 @@ def test_model_spec(schema_path):
     "section, values, key",
     [
         ("pca", {"axis_planes": [[3, 300]]}, "analysis.pca.axis_planes[0]"),
-        ("structure", {"mle_k": [5, 5000]}, "analysis.structure.mle_k"),
+        ("intrinsic_dim", {"mle_k": [5, 5000]}, "analysis.intrinsic_dim.mle_k"),
         ("attributes", {"k": 5000}, "analysis.attributes.k"),
         ("attributes", {"color_by": ["Male", "Smilling"]}, "analysis.attributes.color_by[1]"),
     ],

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from zatlas import report as rp
-from zatlas.stages import report as report_stage
+from zatlas.stages.report import run as report_stage
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTIONS = REPO / "workflow" / "report"
@@ -98,9 +98,9 @@ def run(tmp_path):
                     else {"axis": [], "center": [], "fwhm": []}
                 ),
             ),
-            _png(a / "inertia/inertia.png"),
+            _png(a / "kmeans/kmeans.png"),
             _json(
-                a / "inertia/summary.json",
+                a / "kmeans/summary.json",
                 {"model": model, "elbow_k": 6 if model == "ae" else 8, "per_k": [{"k": 2}]},
             ),
             _png(a / "tsne/z-n50-p10-ee12.png"),
@@ -168,10 +168,10 @@ def _build(run, extra=()):
     out = run["root"] / "report" / "index.html"
     report_stage(
         config=CONFIG,
-        inputs=run["files"] + list(extra),
-        captions_dir=str(CAPTIONS),
-        benchmarks_dir=str(run["root"] / "benchmarks"),
-        out_html=str(out),
+        figures=run["files"] + list(extra),
+        captions=str(CAPTIONS),
+        benchmarks=str(run["root"] / "benchmarks"),
+        html=str(out),
         source=run["source"],
         repo=str(REPO),
     )
@@ -244,7 +244,7 @@ def test_captions_exist_for_every_report_figure_and_render_cleanly():
 
     rules = "\n".join(p.read_text() for p in (REPO / "workflow/rules").glob("*.smk"))
     referenced = set(re.findall(r'caption="\.\./report/([\w.-]+\.rst)"', rules))
-    assert {"radius.rst", "axes-dominant_axes.rst", "training.rst"} <= referenced
+    assert {"radius.rst", "axes-dominant_axes.rst", "train.rst"} <= referenced
     for name in sorted(referenced | {p.name for p in CAPTIONS.glob("*.rst")}):
         text = (CAPTIONS / name).read_text()
         text = re.sub(r"\{\{.*?\}\}", "x", text)  # Snakemake fills in its Jinja first
@@ -293,6 +293,6 @@ def test_large_scatter_figures_are_embedded_compactly(tmp_path):
 def test_classify_paths():
     assert rp.classify("results/r/analysis/ae/radius/radius.png") == ("radius", "ae")
     assert rp.classify("results/r/analysis/vae/structure/null/nn.png") == ("structure", "vae")
-    assert rp.classify("results/r/models/ae/history.png") == ("training", "ae")
+    assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
-    assert rp.classify("results/r/data/prepare.json") == ("data", "")
+    assert rp.classify("results/r/data/prepare.json") == ("prepare", "")

@@ -239,7 +239,7 @@ def test_kmeans_clusters_recover_an_attribute_that_splits_the_cloud():
 
 
 def test_kl_sweep_works_with_one_vae(tmp_path):
-    from zatlas.stages import kl_sweep
+    from zatlas.stages.kl_sweep import run as kl_sweep
 
     rng = np.random.default_rng(18)
     models = {"ae": {"type": "ae"}, "vae": {"type": "vae", "kl_factor": 0.001}}
@@ -251,14 +251,15 @@ def test_kl_sweep_works_with_one_vae(tmp_path):
         (tmp_path / f"{name}_d.json").write_text(json.dumps({"active_units": 3, "twonn_data": 2.5}))
     np.save(tmp_path / "vae_lv.npy", np.full((50, 4), -2.0, np.float32))
     kl_sweep(
-        models,
-        {m: tmp_path / f"{m}_z.npy" for m in models},
-        {"vae": tmp_path / "vae_lv.npy"},
-        {m: tmp_path / f"{m}_h.csv" for m in models},
-        {m: tmp_path / f"{m}_d.json" for m in models},
-        tmp_path / "kl.csv",
-        tmp_path / "kl.png",
-        4,
+        z=[tmp_path / f"{m}_z.npy" for m in models],
+        logvar=[tmp_path / "vae_lv.npy"],
+        histories=[tmp_path / f"{m}_h.csv" for m in models],
+        dimensions=[tmp_path / f"{m}_d.json" for m in models],
+        table=tmp_path / "kl.csv",
+        figure=tmp_path / "kl.png",
+        models=models,
+        vaes=["vae"],
+        z_dim=4,
     )
     t = pd.read_csv(tmp_path / "kl.csv").set_index("model")
     assert list(t.index) == ["ae", "vae"]

@@ -135,9 +135,115 @@ def test_a_diverging_loss_stops_with_an_error_naming_the_epoch(data, tmp_path):
         run(data, tmp_path / "nan", train=huge)
     # an explosion short of inf/NaN: here any loss above 0.5 x a blind guess (grey images)
     strict = replace(TRAIN, explode_factor=0.5)
-    with pytest.raises(ZatlasError, match=r"diverged in epoch 1: loss at batch 1 became .*limit"):
+    with pytest.raises(
+        ZatlasError,
+        match=r"diverged in epoch 1: loss \(the optimised objective\) at batch 1 of 5 became "
+        r".*limit.*nothing was backed up",
+    ):
         run(data, tmp_path / "explode", train=strict)
     assert not (tmp_path / "explode" / "backup" / "state.json").exists()  # nothing backed up
+
+
+class _FakeModel:
+    stop_training = False
+
+
+class _FakeBackup:
+    def __init__(self):
+        self.saved: list[int] = []
+
+    def save(self, model, epoch, history):
+        self.saved.append(epoch)
+
+
+def _callbacks(limit, explode_factor=None, history=None, backup=None):
+    """The guard, backup and logger callbacks on a stand-in model, as fit would run them."""
+    model = _FakeModel()
+    cbs = tr.training_callbacks(
+        backup or _FakeBackup(),
+        [] if history is None else history,
+        limit,
+        4000,
+        2,
+        **({"explode_factor": explode_factor} if explode_factor else {}),
+    )
+    for cb in cbs:
+        cb.set_model(model)
+    return model, cbs
+
+
+# the issue-16 case: vae_tiny at 96 px, kl_factor 1e-5, batch 4 of epoch 1
+TINY_KL_LOGS = {"loss": 19618.0, "reco_loss": 19606.0, "kl_loss": 1.224e6}
+LIMIT_96PX = 10 * math.log(2) * 96 * 96 * 3  # explode_factor x blind guess = 1.916e5
+
+
+def test_guard_ignores_a_large_kl_term_that_the_objective_weights_away():
+    assert LIMIT_96PX == pytest.approx(1.916e5, rel=1e-3)
+    model, (guard, *_) = _callbacks(LIMIT_96PX)
+    guard.on_epoch_begin(0)
+    guard.on_train_batch_end(3, TINY_KL_LOGS)
+    guard.on_epoch_end(0, {**TINY_KL_LOGS, "val_loss": 19500.0, "val_kl_loss": 1.3e6})
+    assert guard.failure is None and not model.stop_training
+
+
+@pytest.mark.parametrize(
+    ("logs", "term", "limit"),
+    [
+        ({**TINY_KL_LOGS, "kl_loss": float("nan")}, "kl_loss", None),  # a real NaN, any term
+        ({**TINY_KL_LOGS, "reco_loss": float("inf")}, "reco_loss", None),
+        ({**TINY_KL_LOGS, "loss": 2.0e5}, "loss", LIMIT_96PX),  # the objective exploding
+    ],
+)
+def test_guard_stops_on_a_real_nan_or_an_exploding_objective(logs, term, limit):
+    model, (guard, *_) = _callbacks(LIMIT_96PX)
+    guard.on_epoch_begin(0)
+    guard.on_train_batch_end(0, TINY_KL_LOGS)
+    guard.on_train_batch_end(3, logs)
+    assert model.stop_training
+    assert (guard.failure.epoch, guard.failure.term, guard.failure.batches) == (1, term, 4)
+    assert guard.failure.limit == limit
+    assert guard.failure.where == "at batch 4"
+
+
+def test_guard_limit_follows_the_objectives_own_best_epoch_mean():
+    model, (guard, keeper, _) = _callbacks(LIMIT_96PX, explode_factor=10.0)
+    guard.on_epoch_begin(0)
+    guard.on_epoch_end(0, {"loss": 300.0, "val_loss": 400.0})
+    guard.on_epoch_begin(1)
+    guard.on_train_batch_end(0, {"loss": 2900.0, "kl_loss": 1e9})  # under 10 x 300
+    assert guard.failure is None
+    guard.on_epoch_end(1, {"loss": 250.0, "val_loss": 3900.0})  # under 10 x 400
+    assert guard.failure is None
+    guard.on_epoch_begin(2)
+    guard.on_train_batch_end(0, {"loss": 2600.0})  # above 10 x 250, far below the blind limit
+    assert model.stop_training and guard.failure.limit == pytest.approx(2500.0)
+    # a resumed run starts from the best level in its history
+    model, (guard, *_) = _callbacks(LIMIT_96PX, 10.0, history=[{"epoch": 1, "loss": 100.0}])
+    guard.on_epoch_begin(1)
+    guard.on_train_batch_end(0, {"loss": 1001.0})
+    assert guard.failure.limit == pytest.approx(1000.0)
+
+
+def test_a_stop_keeps_the_last_good_backup_and_reports_only_what_ran(capsys):
+    backup = _FakeBackup()
+    model, (guard, keeper, logger) = _callbacks(LIMIT_96PX, 10.0, backup=backup)
+    logger.set_params({"steps": 1267})
+    for cb in (guard, keeper, logger):
+        cb.on_epoch_begin(0)
+    for cb in (guard, keeper, logger):
+        cb.on_epoch_end(0, {"loss": 19000.0})
+    for cb in (guard, keeper, logger):
+        cb.on_epoch_begin(1)
+    guard.on_train_batch_end(3, {**TINY_KL_LOGS, "kl_loss": float("nan")})
+    for cb in (guard, keeper, logger):
+        cb.on_epoch_end(1, {**TINY_KL_LOGS, "kl_loss": float("nan")})
+    assert backup.saved == [1]  # epoch 2 never overwrote epoch 1's backup
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("epoch 1/2: ")
+    assert lines[1].startswith("epoch 2/2 stopped after 4 batches") and "kl_loss" in lines[1]
+    message = tr.divergence_message("vae_tiny", guard.failure, 1e-5, None, 1267, 1, "bk")
+    assert "kl_loss (weight kl_factor=1e-05) at batch 4 of 1267 became nan" in message
+    assert "log-variance" in message and "backup of epoch 1 in bk is kept" in message
 
 
 def test_mixed_precision_trains_and_exports_float32_models(data, tmp_path):

@@ -1,8 +1,15 @@
 import os
 import re
 
-from zatlas.config import n_available, tsne_variants, validate_config
+from zatlas.config import (
+    ModelSpec,
+    TrainSpec,
+    n_available,
+    tsne_variants,
+    validate_config,
+)
 from zatlas.errors import ConfigError
+from zatlas.stages.registry import report_stages
 
 try:
     _resolved = validate_config(
@@ -29,6 +36,7 @@ if config["data"]["dataset"] == "synthetic":
     DATASET = f"synthetic_n{n_available(config)}_seed{config['seed']}"
 else:
     DATASET = "celeba"
+ANALYSIS = config["analysis"]
 
 
 wildcard_constraints:
@@ -38,7 +46,23 @@ wildcard_constraints:
     variant=one_of(TSNE),
 
 
-def tsne_params(wildcards):
+def logs(path):
+    return f"results/{{run}}/logs/{path}"
+
+
+def benchmarks(path):
+    return f"results/{{run}}/benchmarks/{path}"
+
+
+def latents(name):
+    return f"results/{{run}}/latents/{{model}}/{name}.npy"
+
+
+def model_spec(wildcards):
+    return ModelSpec.from_config(config, wildcards.model)
+
+
+def tsne_settings(wildcards):
     return TSNE[wildcards.variant]
 
 
@@ -49,22 +73,14 @@ def latent_mean(wildcards):
 
 
 def report_inputs(wildcards):
-    """Every figure and table that the report shows."""
-    run = wildcards.run
-    files = [rules.prepare.output.summary.format(run=run)]
-    per_model_rules = [rules.train, rules.radius, rules.axes, rules.pca, rules.inertia]
-    per_model_rules.append(rules.samples)
-    for rule_ in per_model_rules:
-        files += expand(list(rule_.output), run=run, model=MODELS)
-    files += expand(list(rules.vae_stats.output), run=run, model=VAES)
-    files += expand(list(rules.tsne.output), run=run, model=MODELS, variant=list(TSNE))
-    files += list(expand(list(rules.compare.output), run=run))
-    for rule_ in [
-        rules.structure,
-        rules.intrinsic_dim,
-        rules.sampling,
-        rules.attributes,
-    ]:
-        files += expand(list(rule_.output), run=run, model=MODELS)
-    files += list(expand(list(rules.kl_sweep.output), run=run))
-    return [f for f in files if f.endswith((".png", ".csv", ".json"))]
+    """Every figure and table of the stages the registry shows in the report."""
+    over = {"model": MODELS, "vae": VAES, "variant": MODELS, "run": [None]}
+    files = []
+    for stage in report_stages():
+        outputs = list(getattr(rules, stage.name).output)
+        for model in over[stage.per]:
+            for variant in TSNE if stage.per == "variant" else [None]:
+                names = {"run": wildcards.run, "model": model, "variant": variant}
+                files += [p.format(**names) for p in outputs]
+    files = [f for f in files if f.endswith((".png", ".csv", ".json"))]
+    return list(dict.fromkeys(files))

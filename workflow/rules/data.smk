@@ -20,21 +20,25 @@ rule acquire:
 
 rule prepare:
     input:
-        source=expand(rules.acquire.output.source, dataset=DATASET),
+        source=expand(rules.acquire.output.source, dataset=DATASET)[0],
     output:
         images="results/{run}/data/images.npy",
         attributes="results/{run}/data/attributes.parquet",
         summary="results/{run}/data/prepare.json",
     log:
-        "results/{run}/logs/prepare.log",
+        logs("prepare.log"),
     benchmark:
-        "results/{run}/benchmarks/prepare/all.tsv"
+        benchmarks("prepare/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=4000,
     params:
-        data=config["data"],
+        image_size=config["data"]["image_size"],
+        crop=config["data"]["crop"],
+        n_images=config["data"]["n_images"],
+        on_corrupt=config["data"]["on_corrupt"],
+        workers=config["data"]["workers"],
     script:
         "../scripts/prepare.py"

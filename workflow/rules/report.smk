@@ -1,6 +1,43 @@
-# index.html embeds every figure and table that report_inputs lists, the data set's source
-# record (checksums) and every job's benchmark; `snakemake --report` builds Snakemake's own
-# report from the figures wrapped in report(...) in the other rules.
+rule compare:
+    input:
+        radius_tables=expand(
+            rules.radius.output.densities, model=MODELS, allow_missing=True
+        ),
+        radius_summaries=expand(
+            rules.radius.output.summary, model=MODELS, allow_missing=True
+        ),
+        dominant=expand(rules.axes.output.dominant, model=MODELS, allow_missing=True),
+        kmeans=expand(rules.kmeans.output.summary, model=MODELS, allow_missing=True),
+        vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
+    output:
+        table="results/{run}/compare/compare.csv",
+        figure=report(
+            "results/{run}/compare/radius_overlay.png",
+            caption="../report/compare-radius_overlay.rst",
+            category="Comparison",
+        ),
+        kmeans_figure=report(
+            "results/{run}/compare/kmeans_overlay.png",
+            caption="../report/compare-kmeans_overlay.rst",
+            category="Comparison",
+        ),
+    log:
+        logs("compare.log"),
+    benchmark:
+        benchmarks("compare/all.tsv")
+    conda:
+        "../../envs/zatlas.yaml"
+    params:
+        models=MODELS,
+        vaes=VAES,
+        z_dim=config["architecture"]["z_dim"],
+    script:
+        "../scripts/compare.py"
+
+
+# index.html embeds every figure and table that report_inputs lists (built from the stage
+# registry), the data set's source record (checksums) and every job's benchmark;
+# `snakemake --report` builds Snakemake's own report from the figures wrapped in report(...).
 rule report:
     input:
         figures=report_inputs,
@@ -8,12 +45,13 @@ rule report:
     output:
         html="results/{run}/report/index.html",
     log:
-        "results/{run}/logs/report.log",
+        logs("report.log"),
     benchmark:
-        "results/{run}/benchmarks/report/all.tsv"
+        benchmarks("report/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
     params:
+        config=config,
         captions=os.path.join(workflow.basedir, "workflow", "report"),
         benchmarks="results/{run}/benchmarks",
         repo=workflow.basedir,

@@ -11,14 +11,14 @@ rule train:
         summary="results/{run}/models/{model}/train.json",
         figure=report(
             "results/{run}/models/{model}/history.png",
-            caption="../report/training.rst",
+            caption="../report/train.rst",
             category="Training",
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/train/{model}.log",
+        logs("train/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/train/{model}.tsv"
+        benchmarks("train/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 8
@@ -27,6 +27,45 @@ rule train:
         mem_mb=16000,
         runtime=720,
     params:
-        backup="results/{run}/models/{model}/backup",
+        model_spec=model_spec,
+        training=TrainSpec.from_config(config),
+        backup_dir="results/{run}/models/{model}/backup",
     script:
         "../scripts/train.py"
+
+
+# Two rules because a VAE has more outputs (mu, logvar) than an AE; which one runs for a
+# model follows from the model's type in the config. Both run the stage `encode`.
+rule encode:
+    input:
+        images=rules.prepare.output.images,
+        encoder=rules.train.output.encoder,
+    output:
+        z=latents("z"),
+    log:
+        logs("encode/{model}.log"),
+    benchmark:
+        benchmarks("encode/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(AES),
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    script:
+        "../scripts/encode.py"
+
+
+use rule encode as encode_vae with:
+    output:
+        z=latents("z"),
+        mu=latents("mu"),
+        logvar=latents("logvar"),
+    wildcard_constraints:
+        model=one_of(VAES),
+    params:
+        eps_clip=config["architecture"]["eps_clip"],
+        seed=config["seed"],

@@ -1,6 +1,7 @@
+# The blog's analyses of each model's latent space.
 rule radius:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
     output:
         densities="results/{run}/analysis/{model}/radius/density.csv",
         summary="results/{run}/analysis/{model}/radius/summary.json",
@@ -11,20 +12,20 @@ rule radius:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/radius/{model}.log",
+        logs("radius/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/radius/{model}.tsv"
+        benchmarks("radius/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     params:
-        settings=config["analysis"]["radius"],
+        settings=ANALYSIS["radius"],
     script:
         "../scripts/radius.py"
 
 
 rule axes:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
     output:
         table="results/{run}/analysis/{model}/axes/table.csv",
         density="results/{run}/analysis/{model}/axes/density.csv",
@@ -42,20 +43,20 @@ rule axes:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/axes/{model}.log",
+        logs("axes/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/axes/{model}.tsv"
+        benchmarks("axes/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     params:
-        settings=config["analysis"]["axes"],
+        settings=ANALYSIS["axes"],
     script:
         "../scripts/axes.py"
 
 
 rule pca:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         axes_table=rules.axes.output.table,
     output:
         variance="results/{run}/analysis/{model}/pca/variance.csv",
@@ -79,14 +80,14 @@ rule pca:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/pca/{model}.log",
+        logs("pca/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/pca/{model}.tsv"
+        benchmarks("pca/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 2
     params:
-        settings=config["analysis"]["pca"],
+        settings=ANALYSIS["pca"],
         seed=config["seed"],
     script:
         "../scripts/pca.py"
@@ -94,7 +95,7 @@ rule pca:
 
 rule tsne:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         attributes=rules.prepare.output.attributes,
     output:
         embedding="results/{run}/analysis/{model}/tsne/{variant}.csv",
@@ -107,56 +108,56 @@ rule tsne:
             labels={"model": "{model}", "variant": "{variant}"},
         ),
     log:
-        "results/{run}/logs/tsne/{model}_{variant}.log",
+        logs("tsne/{model}_{variant}.log"),
     benchmark:
-        "results/{run}/benchmarks/tsne/{model}_{variant}.tsv"
+        benchmarks("tsne/{model}_{variant}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=8000,
     params:
-        tsne=tsne_params,
-        color_by=config["analysis"]["tsne"]["color_by"],
-        recall_queries=config["analysis"]["tsne"]["recall_queries"],
+        variant_settings=tsne_settings,
+        color_by=ANALYSIS["tsne"]["color_by"],
+        recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
     script:
         "../scripts/tsne.py"
 
 
-rule inertia:
+rule kmeans:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
     output:
-        sweep="results/{run}/analysis/{model}/inertia/sweep.csv",
-        summary="results/{run}/analysis/{model}/inertia/summary.json",
+        sweep="results/{run}/analysis/{model}/kmeans/sweep.csv",
+        summary="results/{run}/analysis/{model}/kmeans/summary.json",
         figure=report(
-            "results/{run}/analysis/{model}/inertia/inertia.png",
-            caption="../report/inertia.rst",
+            "results/{run}/analysis/{model}/kmeans/kmeans.png",
+            caption="../report/kmeans.rst",
             category="k-means",
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/inertia/{model}.log",
+        logs("kmeans/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/inertia/{model}.tsv"
+        benchmarks("kmeans/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=8000,
     params:
-        settings=config["analysis"]["kmeans"],
+        settings=ANALYSIS["kmeans"],
         seed=config["seed"],
     script:
-        "../scripts/inertia.py"
+        "../scripts/kmeans.py"
 
 
 rule vae_stats:
     input:
-        z="results/{run}/latents/{model}/z.npy",
-        mu="results/{run}/latents/{model}/mu.npy",
-        logvar="results/{run}/latents/{model}/logvar.npy",
+        z=latents("z"),
+        mu=latents("mu"),
+        logvar=latents("logvar"),
     output:
         table="results/{run}/analysis/{model}/vae_stats/stats.csv",
         summary="results/{run}/analysis/{model}/vae_stats/stats.json",
@@ -167,9 +168,9 @@ rule vae_stats:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/vae_stats/{model}.log",
+        logs("vae_stats/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/vae_stats/{model}.tsv"
+        benchmarks("vae_stats/{model}.tsv")
     wildcard_constraints:
         model=one_of(VAES),
     conda:
@@ -180,7 +181,7 @@ rule vae_stats:
 
 rule samples:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         images=rules.prepare.output.images,
         encoder=rules.train.output.encoder,
         decoder=rules.train.output.decoder,
@@ -199,52 +200,15 @@ rule samples:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/samples/{model}.log",
+        logs("samples/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/samples/{model}.tsv"
+        benchmarks("samples/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     resources:
         gpu=1,
     params:
-        settings=config["analysis"]["samples"],
+        settings=ANALYSIS["samples"],
         seed=config["seed"],
     script:
         "../scripts/samples.py"
-
-
-rule compare:
-    input:
-        radius_tables=expand(
-            rules.radius.output.densities, model=MODELS, allow_missing=True
-        ),
-        radius_summaries=expand(
-            rules.radius.output.summary, model=MODELS, allow_missing=True
-        ),
-        dominant=expand(rules.axes.output.dominant, model=MODELS, allow_missing=True),
-        inertia=expand(rules.inertia.output.summary, model=MODELS, allow_missing=True),
-        vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
-    output:
-        table="results/{run}/compare/compare.csv",
-        figure=report(
-            "results/{run}/compare/radius_overlay.png",
-            caption="../report/compare-radius_overlay.rst",
-            category="Comparison",
-        ),
-        inertia_figure=report(
-            "results/{run}/compare/inertia_overlay.png",
-            caption="../report/compare-inertia_overlay.rst",
-            category="Comparison",
-        ),
-    log:
-        "results/{run}/logs/compare.log",
-    benchmark:
-        "results/{run}/benchmarks/compare/all.tsv"
-    conda:
-        "../../envs/zatlas.yaml"
-    params:
-        models=MODELS,
-        vaes=VAES,
-        z_dim=config["architecture"]["z_dim"],
-    script:
-        "../scripts/compare.py"

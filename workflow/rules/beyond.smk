@@ -1,18 +1,8 @@
 # Beyond the blog: the open questions answered with numbers, each against a null or a
 # reference (matched Gaussian, held-out real z-points, chance-adjusted NMI).
-# Each rule gets only its own keys of analysis.structure, so that changing one reruns only it.
-DIMENSION_KEYS = ("max_points", "mle_k", "active_threshold")
-DIMENSION_SETTINGS = {k: config["analysis"]["structure"][k] for k in DIMENSION_KEYS}
-STRUCTURE_SETTINGS = {
-    k: v
-    for k, v in config["analysis"]["structure"].items()
-    if k not in DIMENSION_KEYS[1:]
-}
-
-
 rule structure:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
     output:
         nn_table="results/{run}/analysis/{model}/structure/nn_distances.csv",
         void_table="results/{run}/analysis/{model}/structure/voids.csv",
@@ -31,19 +21,19 @@ rule structure:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/structure/{model}.log",
+        logs("structure/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/structure/{model}.tsv"
+        benchmarks("structure/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=8000,
     params:
-        settings=STRUCTURE_SETTINGS,
-        planes=config["analysis"]["pca"]["planes"],
-        zooms=config["analysis"]["pca"]["zooms"],
-        tsne_iter=config["analysis"]["tsne"]["n_iter"],
+        settings=ANALYSIS["structure"],
+        planes=ANALYSIS["pca"]["planes"],
+        zooms=ANALYSIS["pca"]["zooms"],
+        tsne_iter=ANALYSIS["tsne"]["n_iter"],
         seed=config["seed"],
     script:
         "../scripts/structure.py"
@@ -51,7 +41,7 @@ rule structure:
 
 rule intrinsic_dim:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         mean=latent_mean,
     output:
         table="results/{run}/analysis/{model}/intrinsic_dim/dimensions.csv",
@@ -64,16 +54,16 @@ rule intrinsic_dim:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/intrinsic_dim/{model}.log",
+        logs("intrinsic_dim/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/intrinsic_dim/{model}.tsv"
+        benchmarks("intrinsic_dim/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=8000,
     params:
-        settings=DIMENSION_SETTINGS,
+        settings=ANALYSIS["intrinsic_dim"],
         seed=config["seed"],
     script:
         "../scripts/intrinsic_dim.py"
@@ -81,7 +71,7 @@ rule intrinsic_dim:
 
 rule sampling:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         attributes=rules.prepare.output.attributes,
         encoder=rules.train.output.encoder,
         decoder=rules.train.output.decoder,
@@ -100,9 +90,9 @@ rule sampling:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/sampling/{model}.log",
+        logs("sampling/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/sampling/{model}.tsv"
+        benchmarks("sampling/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
@@ -110,7 +100,7 @@ rule sampling:
         gpu=1,
         mem_mb=8000,
     params:
-        settings=config["analysis"]["sampling"],
+        settings=ANALYSIS["sampling"],
         seed=config["seed"],
     script:
         "../scripts/sampling.py"
@@ -118,11 +108,11 @@ rule sampling:
 
 rule attributes:
     input:
-        z="results/{run}/latents/{model}/z.npy",
+        z=latents("z"),
         attributes=rules.prepare.output.attributes,
         tsne_embedding=expand(
             rules.tsne.output.embedding, variant=list(TSNE)[:1], allow_missing=True
-        ),
+        )[0],
     output:
         table="results/{run}/analysis/{model}/attributes/nmi.csv",
         summary="results/{run}/analysis/{model}/attributes/summary.json",
@@ -139,16 +129,16 @@ rule attributes:
             subcategory="{model}",
         ),
     log:
-        "results/{run}/logs/attributes/{model}.log",
+        logs("attributes/{model}.log"),
     benchmark:
-        "results/{run}/benchmarks/attributes/{model}.tsv"
+        benchmarks("attributes/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
         mem_mb=8000,
     params:
-        settings=config["analysis"]["attributes"],
+        settings=ANALYSIS["attributes"],
         seed=config["seed"],
     script:
         "../scripts/attributes.py"
@@ -156,27 +146,23 @@ rule attributes:
 
 rule kl_sweep:
     input:
-        z=expand(
-            "results/{run}/latents/{model}/z.npy", model=MODELS, allow_missing=True
-        ),
-        logvar=expand(
-            "results/{run}/latents/{model}/logvar.npy", model=VAES, allow_missing=True
-        ),
+        z=expand(latents("z"), model=MODELS, allow_missing=True),
+        logvar=expand(latents("logvar"), model=VAES, allow_missing=True),
         histories=expand(rules.train.output.history, model=MODELS, allow_missing=True),
         dimensions=expand(
             rules.intrinsic_dim.output.summary, model=MODELS, allow_missing=True
         ),
     output:
-        table="results/{run}/compare/kl_sweep.csv",
+        table="results/{run}/kl_sweep/kl_sweep.csv",
         figure=report(
-            "results/{run}/compare/kl_sweep.png",
-            caption="../report/compare-kl_sweep.rst",
+            "results/{run}/kl_sweep/kl_sweep.png",
+            caption="../report/kl_sweep.rst",
             category="Comparison",
         ),
     log:
-        "results/{run}/logs/kl_sweep.log",
+        logs("kl_sweep.log"),
     benchmark:
-        "results/{run}/benchmarks/kl_sweep/all.tsv"
+        benchmarks("kl_sweep/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
     params:

@@ -1,0 +1,93 @@
+"""results/<run>/report/index.html: the study on one page, models side by side.
+
+The page is self-contained: every figure is embedded (large scatter plots as compact
+palette PNGs), every table rendered, so it opens anywhere without a network. Links point
+to in-page anchors and, relatively, to the full-size figures and full tables of the run.
+Numbers come from the CSV/JSON files the stages wrote, never from pixels.
+
+Captions are the reStructuredText files of workflow/report/, the ones Snakemake's own report
+shows: ``<topic>-<figure>.rst`` for one figure, else ``<topic>.rst``.
+"""
+
+from __future__ import annotations
+
+from zatlas.report.artifacts import Artifact, artifacts, classify, model_label, models_in
+from zatlas.report.constants import (
+    COMPACT_MIN_BYTES,
+    LINK_ONLY,
+    LINK_ONLY_BYTES,
+    LINK_ONLY_ROWS,
+    MAX_TABLE_ROWS,
+    NO_COMPACT_TOPICS,
+    PACKAGES,
+    RULE_ORDER,
+    STYLE,
+    TOPICS,
+)
+from zatlas.report.markup import (
+    json_tables,
+    png_bytes,
+    read_caption,
+    render_intro,
+    render_table_file,
+    rst_to_html,
+    table_html,
+)
+from zatlas.report.page import build_report, render_provenance, render_summary, render_topic
+from zatlas.report.provenance import (
+    benchmark_table,
+    data_source,
+    git_state,
+    package_versions,
+    provenance,
+    rule_runtimes,
+    training_devices,
+)
+from zatlas.report.summary import (
+    findings,
+    headline_verdicts,
+    structure_verdicts,
+    summary_by_quantity,
+    summary_table,
+)
+
+__all__ = [
+    "Artifact",
+    "COMPACT_MIN_BYTES",
+    "LINK_ONLY",
+    "LINK_ONLY_BYTES",
+    "LINK_ONLY_ROWS",
+    "MAX_TABLE_ROWS",
+    "NO_COMPACT_TOPICS",
+    "PACKAGES",
+    "RULE_ORDER",
+    "STYLE",
+    "TOPICS",
+    "artifacts",
+    "benchmark_table",
+    "build_report",
+    "classify",
+    "data_source",
+    "findings",
+    "git_state",
+    "headline_verdicts",
+    "json_tables",
+    "model_label",
+    "models_in",
+    "package_versions",
+    "png_bytes",
+    "provenance",
+    "read_caption",
+    "render_intro",
+    "render_provenance",
+    "render_summary",
+    "render_table_file",
+    "render_topic",
+    "rst_to_html",
+    "rule_runtimes",
+    "structure_verdicts",
+    "summary_by_quantity",
+    "summary_table",
+    "table_html",
+    "training_devices",
+]

@@ -1,0 +1,145 @@
+"""The summary of findings: headline numbers per model and the structure verdicts."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import pandas as pd
+
+from zatlas.report.artifacts import Artifact, find_file, models_in, read_json
+from zatlas.report.provenance import flatten
+
+
+def fmt(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
+    """One row per model with the study's headline numbers; absent analyses leave NaN."""
+    z_dim = config.get("architecture", {}).get("z_dim")
+    rows = []
+    for model in models_in(arts, config):
+        spec = config.get("models", {}).get(model, {})
+        row: dict = {"model": model, "type": spec.get("type", "")}
+        row["kl_factor"] = spec.get("kl_factor") if spec.get("type") == "vae" else None
+        radius = find_file(arts, "radius", model, "summary.json")
+        if radius:
+            rs = read_json(radius)
+            sqrt_z = rs.get("gaussian_expectation") or (math.sqrt(z_dim) if z_dim else None)
+            row["radius_peak"] = rs.get("peak")
+            row["sqrt_z_dim"] = sqrt_z
+            if rs.get("peak") is not None and sqrt_z:
+                row["peak_over_sqrt_z_dim"] = rs["peak"] / sqrt_z
+            row["radius_mean"] = rs.get("mean")
+            row["radius_std"] = rs.get("std")
+        dominant = find_file(arts, "axes", model, "dominant.csv")
+        if dominant:
+            dom = pd.read_csv(dominant)
+            row["n_dominant_axes"] = len(dom)
+            row["dominant_axes"] = (
+                ", ".join(
+                    f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
+                    for _, r in dom.head(5).iterrows()
+                )
+                or "none"
+            )
+        inertia = find_file(arts, "kmeans", model, "summary.json")
+        if inertia:
+            row["elbow_k"] = read_json(inertia).get("elbow_k")
+        vae = find_file(arts, "vae_stats", model, "stats.json")
+        if vae:
+            vs = read_json(vae)
+            row["logvar_mean"] = vs.get("logvar_mean")
+            row["abs_z_minus_mu_max"] = vs.get("abs_z_minus_mu_max")
+        dims = find_file(arts, "intrinsic_dim", model, "summary.json")
+        if dims:
+            ds = read_json(dims)
+            for key, value in ds.items():
+                if key.lower().startswith("twonn") and key.endswith(("_data", "_null")):
+                    row[f"intrinsic_dim_{key.lower()}"] = value
+            row["active_units"] = ds.get("active_units")
+        train = find_file(arts, "train", model, "train.json")
+        if train:
+            final = read_json(train).get("final", {})
+            row["val_reco_loss"] = final.get("val_reco_loss")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    verdicts = headline_verdicts(structure_verdicts(arts))
+    if verdicts is not None and "verdict" in verdicts and "model" in verdicts and not frame.empty:
+        joined = verdicts.groupby("model")["verdict"].agg(
+            lambda v: "; ".join(dict.fromkeys(map(str, v)))
+        )
+        frame["structure_verdict"] = frame["model"].map(joined)
+    return frame
+
+
+def summary_by_quantity(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with one row per quantity and one column per model (side by side)."""
+    shown = summary.dropna(axis=1, how="all").set_index("model")
+    out = pd.DataFrame({m: [fmt(v) for v in shown.loc[m]] for m in shown.index})
+    out.insert(0, "quantity", list(shown.columns))
+    return out
+
+
+def headline_verdicts(verdicts: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The `overall` rows of a verdict table when it has them, else the whole table."""
+    if verdicts is None or "statistic" not in verdicts:
+        return verdicts
+    overall = verdicts[verdicts["statistic"] == "overall"]
+    return verdicts if overall.empty else overall.reset_index(drop=True)
+
+
+def structure_verdicts(arts: list[Artifact]) -> pd.DataFrame | None:
+    """Every verdict table of the structure analyses (files named *verdict*), or None."""
+    frames = []
+    for a in arts:
+        if "verdict" not in a.path.name.lower() or not a.path.exists():
+            continue
+        if a.suffix == ".csv":
+            t = pd.read_csv(a.path)
+        elif a.suffix == ".json":
+            data = read_json(a.path)
+            records = data if isinstance(data, list) else data.get("verdicts", [data])
+            t = pd.DataFrame([flatten(r) for r in records if isinstance(r, dict)])
+        else:
+            continue
+        if t.empty:
+            continue
+        if "model" not in t and a.model not in ("", "all models"):
+            t.insert(0, "model", a.model)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def findings(summary: pd.DataFrame) -> list[str]:
+    """One sentence per model with its numbers (HTML-escaped)."""
+    out = []
+    for _, r in summary.iterrows():
+        bits = []
+        if pd.notna(r.get("radius_peak")):
+            text = f"z-points peak at radius {r['radius_peak']:.3g}"
+            if pd.notna(r.get("peak_over_sqrt_z_dim")):
+                text += f", {r['peak_over_sqrt_z_dim']:.2f} × √z_dim = {r['sqrt_z_dim']:.3g}"
+            bits.append(text)
+        if pd.notna(r.get("n_dominant_axes")):
+            n = int(r["n_dominant_axes"])
+            axes = re.findall(r"(\d+) \(centre", str(r.get("dominant_axes", "")))
+            listed = ": " + ", ".join(axes) + (", …" if n > len(axes) else "") if n else ""
+            bits.append(f"{n} dominant ax{'is' if n == 1 else 'es'}{listed}")
+        if pd.notna(r.get("logvar_mean")):
+            bits.append(f"mean logvar {r['logvar_mean']:.3g}")
+        if pd.notna(r.get("abs_z_minus_mu_max")):
+            bits.append(f"max |z − mu| {r['abs_z_minus_mu_max']:.3g}")
+        if pd.notna(r.get("elbow_k")):
+            bits.append(f"k-means elbow at k = {int(r['elbow_k'])}")
+        if isinstance(r.get("structure_verdict"), str):
+            bits.append(f"structure vs null: {r['structure_verdict']}")
+        if bits:
+            out.append(f"<b>{html.escape(r['model'])}</b>: " + html.escape("; ".join(bits)) + ".")
+    return out

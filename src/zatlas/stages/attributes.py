@@ -1,0 +1,74 @@
+"""attributes: k-means clusters of z against the image attributes (NMI), and scatters
+coloured by attributes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.tsne import subset
+from zatlas.stages.files import limit_threads, load, title, write_json
+
+
+def run(
+    z,
+    attributes,
+    tsne_embedding,
+    table,
+    summary,
+    scatter_figure,
+    nmi_figure,
+    model: str,
+    k: int,
+    max_points: int,
+    color_by,
+    seed: int,
+    threads: int = 1,
+) -> None:
+    """NMI between k-means clusters of z and each CelebA attribute; PCA and t-SNE scatters
+    coloured by the chosen attributes."""
+    from zatlas.analysis import attributes as attr_an
+    from zatlas.data.attributes import CELEBA_ATTRIBUTES
+    from zatlas.errors import ZatlasError
+    from zatlas.plots.structure import plot_attribute_scatters, plot_nmi
+
+    limit_threads(threads)
+    zs = load(z)
+    frame = pd.read_parquet(attributes)
+    names = [a for a in CELEBA_ATTRIBUTES if a in frame]
+    idx = subset(len(zs), max_points, seed)
+    if k >= len(idx):
+        raise ZatlasError(
+            f"analysis.attributes.k: {k} clusters need more than the {len(idx)} points used; "
+            "lower k or raise analysis.attributes.max_points"
+        )
+    x = np.asarray(zs[idx], dtype=np.float32)
+    labels = attr_an.kmeans_labels(x, k, seed)
+    nmi = attr_an.attribute_nmi(labels, frame.iloc[idx][names].reset_index(drop=True))
+    nmi.to_csv(table, index=False)
+    best = nmi.iloc[0]
+    write_json(
+        summary,
+        {
+            "model": model,
+            "k": k,
+            "n_points": int(len(idx)),
+            "best_attribute": best["attribute"],
+            "best_nmi": best["nmi"],
+            "mean_nmi": float(nmi["nmi"].mean()),
+            "mean_ami": float(nmi["ami"].mean()),
+            "n_attributes_nmi_above_0.1": int((nmi["nmi"] > 0.1).sum()),
+        },
+    )
+    plot_nmi(nmi, k, title(model, "k-means clusters against attributes"), nmi_figure)
+
+    shown = list(color_by)
+    pcs = tsne_an.reduce_pca(x, 2, seed)
+    projections = {"PCA": (pcs, frame.iloc[idx][shown])}
+    emb = pd.read_csv(tsne_embedding)
+    projections["t-SNE"] = (
+        emb[["x", "y"]].to_numpy(),
+        frame.iloc[emb["index"].to_numpy()][shown],
+    )
+    plot_attribute_scatters(projections, title(model, "coloured by attributes"), scatter_figure)

@@ -1,0 +1,49 @@
+"""File helpers shared by the stage modules."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def write_json(path, data) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, default=float))
+
+
+def read_json(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def load(path) -> np.ndarray:
+    """A latent or image array, memory-mapped (never loaded whole)."""
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def title(model: str, what: str) -> str:
+    return f"{model}: {what}"
+
+
+def limit_threads(threads: int, tensorflow: bool = False) -> None:
+    """Honour the rule's thread count in BLAS/OpenMP (set before numpy does heavy work) and,
+    with `tensorflow`, in TensorFlow's op pools (before TensorFlow runs its first op)."""
+    from threadpoolctl import threadpool_limits
+
+    threads = max(int(threads), 1)
+    threadpool_limits(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    if tensorflow:
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            return
+        import tensorflow as tf
+
+        # one op at a time, each on `threads` cores: a 1-core job stays on one core
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError as exc:  # TensorFlow already ran an op in this process
+            print(f"[zatlas] TensorFlow threads left as they were: {exc}", flush=True)

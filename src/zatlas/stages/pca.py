@@ -1,0 +1,66 @@
+"""pca: explained variance, and the PC planes and planes of original axes at every zoom."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zatlas.analysis import axes as axes_an
+from zatlas.analysis import pca as pca_an
+from zatlas.analysis.tsne import subset
+from zatlas.stages.files import limit_threads, load, title
+
+
+def run(
+    z,
+    axes_table,
+    variance,
+    variance_figure,
+    zoom_table,
+    planes_figure,
+    axis_planes_figure,
+    model: str,
+    planes,
+    zooms,
+    max_points,
+    seed,
+    axis_planes=None,
+    threads: int = 1,
+) -> None:
+    """PC planes and planes of original axes (by default the two most dominant ones)."""
+    from zatlas.errors import ConfigError
+    from zatlas.plots.figures import plot_pca_variance, plot_planes
+
+    limit_threads(threads)
+    zs = load(z)
+    n_comp = max(max(p) for p in planes)
+    table, scores = pca_an.fit_pca(zs, n_comp, seed)
+    table.to_csv(variance, index=False)
+    plot_pca_variance(table, title(model, "PCA explained variance"), variance_figure)
+
+    if axis_planes is None:
+        axis_planes = [axes_an.top_axes(pd.read_csv(axes_table), 2)]
+    bad = [p for p in axis_planes if max(p) >= zs.shape[1] or p[0] == p[1]]
+    if bad:
+        raise ConfigError(
+            f"config key 'analysis.pca.axis_planes': {bad} needs two different 0-based axes "
+            f"below z_dim = {zs.shape[1]}"
+        )
+    shown = subset(len(zs), max_points, seed)
+    pc_planes = {f"PC{a}/PC{b}": scores[:, [a - 1, b - 1]] for a, b in planes}
+    # a column pair of the memory map: N x 2 values read, nothing else copied
+    ax_planes = {f"axis {a}/axis {b}": np.asarray(zs[:, [a, b]]) for a, b in axis_planes}
+    counts = pca_an.zoom_counts({**pc_planes, **ax_planes}, zooms)
+    counts.to_csv(zoom_table, index=False)
+    plot_planes(
+        {k: v[shown] for k, v in pc_planes.items()},
+        zooms,
+        title(model, "PC planes"),
+        planes_figure,
+    )
+    plot_planes(
+        {k: v[shown] for k, v in ax_planes.items()},
+        zooms,
+        title(model, "planes of original axes"),
+        axis_planes_figure,
+    )

@@ -1,0 +1,19 @@
+"""radius: number density of z-points against their distance from the origin."""
+
+from __future__ import annotations
+
+from zatlas.analysis import radius as radius_an
+from zatlas.stages.files import load, title, write_json
+
+
+def run(z, densities, summary, figure, model: str, bin_widths, shells) -> None:
+    from zatlas.plots.figures import plot_radius
+
+    zs = load(z)
+    r = radius_an.radii(zs)
+    table = radius_an.radius_densities(r, bin_widths)
+    stats = radius_an.radius_summary(r, zs.shape[1], max(bin_widths), shells, bin_widths)
+    stats["model"] = model
+    table.to_csv(densities, index=False)
+    write_json(summary, stats)
+    plot_radius(table, stats, title(model, "number density vs radius"), figure)

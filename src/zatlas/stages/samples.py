@@ -1,0 +1,66 @@
+"""samples: images decoded from random z-points of several distributions, and
+reconstructions of real images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zatlas.analysis import samples as samples_an
+from zatlas.analysis.tsne import subset
+from zatlas.stages.files import limit_threads, load, title
+
+
+def run(
+    z,
+    images,
+    encoder,
+    decoder,
+    summary,
+    samples_figure,
+    reconstructions_figure,
+    model: str,
+    distributions,
+    n,
+    n_reconstructions,
+    seed,
+    threads: int = 1,
+) -> None:
+    from zatlas.encoding import decode_points, load_model
+    from zatlas.plots.figures import plot_image_grid
+
+    limit_threads(threads, tensorflow=True)
+    zs = load(z)
+    rng = np.random.default_rng(seed)
+    dec = load_model(decoder)
+    data_ref = np.asarray(zs[subset(len(zs), 20_000, seed)], dtype=np.float32)
+    groups, rows = {}, []
+    for dist in distributions:
+        pts = samples_an.draw_latents(dist, n, zs.shape[1], rng)
+        imgs = decode_points(dec, pts)
+        groups[dist["name"]] = imgs
+        ratio = samples_an.nearest_data_ratio(data_ref, pts)
+        rows.append(
+            {
+                "distribution": dist["name"],
+                "n": n,
+                "radius_mean": float(np.linalg.norm(pts, axis=1).mean()),
+                "nearest_data_ratio_median": float(np.median(ratio)),
+                "pixel_std_mean": float(imgs.reshape(len(imgs), -1).std(axis=1).mean()),
+            }
+        )
+    pd.DataFrame(rows).to_csv(summary, index=False)
+    plot_image_grid(groups, title(model, "images decoded from random z-points"), samples_figure)
+
+    ims = load(images)
+    pick = subset(len(ims), n_reconstructions, seed)
+    originals = np.asarray(ims[pick])
+    enc = load_model(encoder)
+    code = enc(originals.astype(np.float32) / 255.0, training=False)
+    mean = np.asarray(code[0] if isinstance(code, list | tuple) else code)
+    plot_image_grid(
+        {"originals": originals, "reconstructions (from mu / z)": decode_points(dec, mean)},
+        title(model, "reconstructions of real images"),
+        reconstructions_figure,
+        per_row=max(len(pick), 1),
+    )
