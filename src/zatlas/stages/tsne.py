@@ -41,6 +41,7 @@ def run(
         variant_settings["n_iter"],
         seed,
         threads,
+        variant_settings["schedule"],
     )
     seconds = time.perf_counter() - start
     recall = tsne_an.knn_recall(x, emb, 10, recall_queries, seed)
