@@ -16,6 +16,8 @@ def test_defaults_are_filled(schema_path):
     assert cfg["training"]["learning_rate"] == 0.0005
     assert cfg["models"]["vae_tiny"]["kl_factor"] == 1e-5
     assert cfg["analysis"]["tsne"]["params"][0]["early_exaggeration"] == 12
+    assert cfg["analysis"]["tsne"]["schedule"] == "opentsne"
+    assert cfg["analysis"]["tsne"]["n_iter"] == 1000
 
 
 def test_shipped_configs_validate(schema_path):
