@@ -1,23 +1,36 @@
 # `make run` and `make test` set everything up on a fresh machine: they create .venv and
-# install the project (with its pinned dependencies) into it when needed.
+# install the exact versions of requirements.lock (hash-checked), then the project itself.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/demo.yaml
 CORES ?= all
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: run test test-slurm lint format report clean venv
+.PHONY: run test test-slurm lint format report clean venv lock
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,slurm]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# After changing pyproject.toml's dependencies: re-resolve requirements.lock (exact
+# versions and hashes, for Linux x86_64 and Python 3.11.7+; every extra but gpu), keeping the
+# versions already locked where they still fit. `make lock UPGRADE=1` takes the newest.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra slurm --generate-hashes \
+		--python-version 3.11.7 --python-platform x86_64-manylinux_2_28 --no-header \
+		$(if $(UPGRADE),--upgrade,) --output-file $(LOCK)
+
+# The config file is read strictly first: a YAML mistake is reported with its file, line
+# and column (Snakemake only says "not valid JSON or YAML"), a key given twice is refused.
 run: $(STAMP)
+	$(BIN)/python -m zatlas.config_file $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
 # With CI set, `make test` also runs the real single-node SLURM test (marker `slurm`, off

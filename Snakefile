@@ -20,6 +20,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/blog.smk"
 include: "workflow/rules/beyond.smk"
+include: "workflow/rules/explore.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -1,15 +1,19 @@
 """Training throughput: a plain Keras `fit` VAE against zatlas' configured training path.
 
-Baseline: the keras.io "Variational AutoEncoder" recipe (Keras 3, standard layers) with the
-same encoder/decoder architecture, fed a float32 NumPy array through
-`fit(x, batch_size=...)` with default settings. zatlas: the model, input pipeline and
-callbacks of `zatlas.training.train_model` (uint8 batches in the per-epoch seeded order,
-fused batch norm, loss guard, backup after every epoch) with the speed switches of a config
-file. Same images, same batch size. After one untimed warm-up epoch each (tracing), the
-two alternate epoch by epoch, so that load from other processes hits both alike; prints the
-median images/s of each and their ratio.
+Baseline: the keras.io "Variational AutoEncoder" recipe (Keras 3, standard layers,
+`BatchNormalization`) with the same encoder/decoder architecture, the same objective
+(binary cross-entropy summed over pixels and channels, plus kl_factor x KL) and the same
+precision policy, trained by the backend's own train step (`compute_loss`) and fed a
+float32 NumPy array through `fit(x, batch_size=...)`. zatlas: the model, input pipeline
+and callbacks of `zatlas.training.train_model` (uint8 batches in the per-epoch seeded
+order, fused batch norm on TensorFlow, loss guard) with the speed switches of a config
+file. Same images, same batch size. After one untimed warm-up epoch each (tracing), the two
+alternate epoch by epoch, so that load from other processes hits both alike; prints the
+median images/s (wall and per CPU-second) of each and their ratio. `--backends` runs the
+comparison under each Keras backend in turn (one process each).
 
     python benchmarks/train_throughput.py                        # CPU-sized, about 2 minutes
+    python benchmarks/train_throughput.py --backends tensorflow,jax
     python benchmarks/train_throughput.py --image-size 96 --n-images 16384 \
         --config config/config.yaml                              # the CelebA model (GPU)
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -55,7 +61,8 @@ def baseline_model(spec, seed: int):
         x = layers.Conv2D(filters, spec.kernel_size, strides=2, padding="same")(x)
         x = layers.LeakyReLU()(layers.BatchNormalization()(x) if spec.batch_norm else x)
     x = layers.Flatten()(x)
-    encoder = keras.Model(x_in, [layers.Dense(spec.z_dim)(x), layers.Dense(spec.z_dim)(x)])
+    heads = [layers.Dense(spec.z_dim, dtype="float32")(x) for _ in range(2)]
+    encoder = keras.Model(x_in, heads)
     side = spec.image_size // 2 ** len(spec.filters)
     z_in = keras.Input((spec.z_dim,))
     x = layers.Dense(side * side * spec.filters[-1])(z_in)
@@ -63,8 +70,8 @@ def baseline_model(spec, seed: int):
     for filters in reversed(spec.filters[:-1]):
         x = layers.Conv2DTranspose(filters, spec.kernel_size, strides=2, padding="same")(x)
         x = layers.LeakyReLU()(layers.BatchNormalization()(x) if spec.batch_norm else x)
-    x = layers.Conv2DTranspose(
-        3, spec.kernel_size, strides=2, padding="same", activation="sigmoid"
+    x = layers.Conv2DTranspose(  # float32 output, as zatlas' (the BCE's clip needs it)
+        3, spec.kernel_size, strides=2, padding="same", activation="sigmoid", dtype="float32"
     )(x)
     decoder = keras.Model(z_in, x)
 
@@ -72,7 +79,7 @@ def baseline_model(spec, seed: int):
         def __init__(self, encoder, decoder, **kwargs):
             super().__init__(**kwargs)
             self.encoder, self.decoder = encoder, decoder
-            self.sampling = Sampling(spec.eps_clip, seed=seed)
+            self.sampling = Sampling(spec.eps_clip, seed=seed, dtype="float32")
             self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
             self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
             self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
@@ -85,24 +92,31 @@ def baseline_model(spec, seed: int):
                 self.kl_loss_tracker,
             ]
 
-        def train_step(self, data):
-            import tensorflow as tf
+        def call(self, data, training=False):
+            z_mean, z_log_var = self.encoder(data, training=training)
+            z = self.sampling([z_mean, z_log_var])
+            return data, self.decoder(z, training=training), z_mean, z_log_var
 
-            with tf.GradientTape() as tape:
-                z_mean, z_log_var = self.encoder(data, training=True)
-                z = self.sampling([z_mean, z_log_var])
-                reconstruction = self.decoder(z, training=True)
-                reconstruction_loss = ops.mean(
-                    ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2))
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            data, reconstruction, z_mean, z_log_var = y_pred
+            reconstruction = ops.cast(reconstruction, "float32")
+            # summed over pixels and channels (keras' BCE averages its last axis: give it
+            # one of size 1), as zatlas' objective
+            reconstruction_loss = ops.mean(
+                ops.sum(
+                    keras.losses.binary_crossentropy(data[..., None], reconstruction[..., None]),
+                    axis=(1, 2, 3),
                 )
-                kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
-                kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
-                total_loss = reconstruction_loss + spec.kl_factor * kl_loss
-            grads = tape.gradient(total_loss, self.trainable_weights)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+            )
+            kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+            kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
+            total_loss = reconstruction_loss + spec.kl_factor * kl_loss
             self.total_loss_tracker.update_state(total_loss)
             self.reconstruction_loss_tracker.update_state(reconstruction_loss)
             self.kl_loss_tracker.update_state(kl_loss)
+            return total_loss
+
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
             return {m.name: m.result() for m in self.metrics}
 
     vae = VAE(encoder, decoder)
@@ -127,7 +141,7 @@ def zatlas_runner(spec, train, images: np.ndarray, work: Path):
 
     def epoch() -> None:
         model.fit(
-            data.train,
+            getattr(data.train, "dataset", data.train),  # JAX, PyTorch: a PyDataset
             epochs=1,
             steps_per_epoch=data.steps_per_epoch,
             shuffle=False,
@@ -147,6 +161,34 @@ def zatlas_runner(spec, train, images: np.ndarray, work: Path):
         "steps_per_execution": train.steps_per_execution,
     }
     return epoch, backup_seconds, info
+
+
+def run_per_backend(backends: list[str]) -> None:
+    """This benchmark once per Keras backend (a process each: Keras picks its backend once),
+    with the other arguments as given; then the ratios side by side."""
+    argv, skip = [], False
+    for arg in sys.argv[1:]:  # drop --backends and its value
+        if skip or arg.startswith("--backends"):
+            skip = arg == "--backends"
+            continue
+        argv.append(arg)
+    rows = []
+    for backend in backends:
+        print(f"== KERAS_BACKEND={backend}", flush=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, *argv],
+            env={**os.environ, "KERAS_BACKEND": backend},
+            capture_output=True,
+            text=True,
+        )
+        print(proc.stdout, flush=True)
+        if proc.returncode:
+            print(proc.stderr[-2000:])
+            continue
+        ratio = next(line for line in proc.stdout.splitlines() if line.startswith("ratio"))
+        rows.append(f"{backend:11s}{ratio[5:]}")
+    print("ratio zatlas / baseline, per backend:")
+    print("\n".join(rows))
 
 
 def _switch(value: str):
@@ -174,7 +216,15 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="override a training switch of the config, e.g. --set mixed_precision=bfloat16",
     )
+    parser.add_argument(
+        "--backends",
+        default=None,
+        help="comma-separated Keras backends to compare in turn, e.g. tensorflow,jax",
+    )
     args = parser.parse_args()
+    if args.backends:
+        run_per_backend(args.backends.split(","))
+        return
 
     from dataclasses import replace
 
@@ -197,20 +247,25 @@ def main() -> None:
     )
     images = synthetic_images(args.n_images, args.image_size)
 
-    import tensorflow as tf
+    import keras
 
-    if args.threads:
+    from zatlas import training as tr
+
+    if args.threads and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    devices = [d.name for d in tf.config.list_logical_devices()]
-    print(f"TensorFlow {tf.__version__}, devices: {devices}")
+    print(tr.device_line(tr.describe_devices()))
     print(
         f"model '{name}' ({spec.kind}, filters {list(spec.filters)}, z_dim {spec.z_dim}, batch "
         f"norm {spec.batch_norm}), {len(images)} images of {args.image_size}px, batch "
-        f"{train.batch_size}, {args.rounds} timed epochs each"
+        f"{train.batch_size}, policy {train.mixed_precision or 'float32'}, "
+        f"{args.rounds} timed epochs each"
     )
     x = images.astype(np.float32) / 255.0
-    base = baseline_model(spec, train.seed)
+    with tr._policy(train.mixed_precision):  # the same precision policy as zatlas'
+        base = baseline_model(spec, train.seed)
     with tempfile.TemporaryDirectory() as tmp:
         ours, backup_seconds, info = zatlas_runner(spec, train, images, Path(tmp))
         runs = {
@@ -235,7 +290,7 @@ def main() -> None:
     bc, zc = med(cpu["baseline"]), med(cpu["zatlas"])
     print(f"switches of the zatlas path: {info}")
     print(f"{'':10s} {'images/s (wall)':>16s} {'images per CPU-second':>22s}")
-    print(f"{'baseline':10s} {b:16.0f} {bc:22.0f}   keras.io VAE, float32 NumPy array, defaults")
+    print(f"{'baseline':10s} {b:16.0f} {bc:22.0f}   keras.io VAE, float32 NumPy array")
     print(f"{'zatlas':10s} {z:16.0f} {zc:22.0f}")
     print(f"{'ratio':10s} {z / b:15.2f}x {zc / bc:21.2f}x   (medians of {args.rounds} epochs)")
     print(

@@ -75,11 +75,11 @@ def schedule_for(name: str, n: int, early_exaggeration: float):
 def latents(args, n: int):
     import numpy as np
 
-    from zatlas.analysis import tsne as tsne_an
+    from zatlas.analysis.subsample import subset
 
     if args.z:
         z = np.load(args.z, mmap_mode="r", allow_pickle=False)
-        return np.asarray(z[tsne_an.subset(len(z), n, args.seed)], dtype=np.float32), args.z
+        return np.asarray(z[subset(len(z), n, args.seed)], dtype=np.float32), args.z
     source = "Gaussian-ish latents (mixture of 64 broad clusters, 2 planted axes)"
     return gaussianish_latents(n, args.dim, args.seed), source
 
@@ -87,9 +87,10 @@ def latents(args, n: int):
 def recalls(args, z, emb) -> dict:
     """recall@k against z itself (never a PCA-reduced input), over all points and at 20k."""
     from zatlas.analysis import tsne as tsne_an
+    from zatlas.analysis.subsample import subset
 
     k, queries, seed = args.recall_k, args.recall_queries, args.seed
-    sub = tsne_an.subset(len(z), SUBSAMPLE, seed)
+    sub = subset(len(z), SUBSAMPLE, seed)
     return {
         "recall": tsne_an.knn_recall(z, emb, k, queries, seed),
         "recall_at_20k": tsne_an.knn_recall(z[sub], emb[sub], k, queries, seed),

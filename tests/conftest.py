@@ -37,6 +37,7 @@ TINY = {
         "kmeans": {"k_min": 2, "k_max": 12, "k_step": 2, "n_seeds": 2},
         "samples": {"n": 8, "n_reconstructions": 4},
         "sampling": {"n_scored": 100},
+        "structure": {"tsne_perplexity": 12},
     },
 }
 

@@ -21,7 +21,7 @@ import pytest
 
 from tests.toy_images import write_dataset
 
-pytest.importorskip("tensorflow")
+pytest.importorskip("keras")
 
 CHILD = textwrap.dedent(
     """

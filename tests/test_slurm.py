@@ -54,7 +54,9 @@ SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(l
 def workflow_rules() -> list[str]:
     rules = []
     for smk in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
-        rules += re.findall(r"^(?:rule|checkpoint)\s+(\w+)\s*:", smk.read_text(), re.M)
+        text = smk.read_text()
+        rules += re.findall(r"^(?:rule|checkpoint)\s+(\w+)\s*:", text, re.M)
+        rules += re.findall(r"^use rule \w+ as (\w+)", text, re.M)
     return rules
 
 

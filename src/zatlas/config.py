@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +13,16 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from zatlas.data.attributes import CELEBA_ATTRIBUTES
+from zatlas.data.dataset import (
+    attribute_names,
+    attribute_source,
+    count_folder_images,
+    data_problems,
+    fill_attribute_defaults,
+    recorded_celeba_count,
+)
 from zatlas.errors import ConfigError
 
-CELEBA_N_IMAGES = 202_599
 SYNTHETIC_DEFAULT_N = 2_000
 
 
@@ -56,9 +65,14 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     """Return a copy of `config` with defaults filled in; raise ConfigError naming the key."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     resolved = copy.deepcopy(dict(config))
+    _reject_non_finite(resolved)
     errors = sorted(_Validator(schema).iter_errors(resolved), key=lambda e: list(e.path))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
+    problems = data_problems(resolved)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    fill_attribute_defaults(resolved, config)
     _check_semantics(resolved)
     return resolved
 
@@ -68,7 +82,38 @@ def n_available(config: Mapping) -> int:
     data = config["data"]
     if data["dataset"] == "synthetic":
         return data["n_images"] or SYNTHETIC_DEFAULT_N
-    return min(data["n_images"] or CELEBA_N_IMAGES, CELEBA_N_IMAGES)
+    if data["dataset"] == "folder":
+        have = count_folder_images(data.get("path"))
+        return min(data["n_images"] or have, have)
+    have = recorded_celeba_count()
+    return min(data["n_images"] or have, have)
+
+
+def _reject_non_finite(value, path=()) -> None:
+    """NaN and infinity are valid YAML floats (.nan, .inf) but no valid setting."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(
+            f"invalid config:\n  config key '{_key(path)}': {value} is not a finite number"
+        )
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _reject_non_finite(v, (*path, k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _reject_non_finite(v, (*path, i))
+
+
+def dataset_name(cfg: Mapping) -> str:
+    """The folder under resources/ that holds the data set's record: one per data set, so
+    switching between data sets never mixes their records."""
+    data = cfg["data"]
+    if data["dataset"] == "synthetic":
+        return f"synthetic_n{n_available(cfg)}_seed{cfg['seed']}"
+    if data["dataset"] == "folder":
+        where = str(Path(data["path"]).expanduser().resolve())
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(where).name).strip("-")[:40] or "images"
+        return f"folder_{stem}_{hashlib.sha1(where.encode()).hexdigest()[:8]}"
+    return "celeba"
 
 
 def _check_semantics(cfg: dict) -> None:
@@ -113,11 +158,12 @@ def _check_semantics(cfg: dict) -> None:
             f"config key 'analysis.attributes.k': {attrs['k']} clusters need more than the "
             f"{min(n, attrs['max_points'])} points available"
         )
+    known = attribute_names(cfg)
     for i, name in enumerate((attrs or {}).get("color_by") or []):
-        if name not in CELEBA_ATTRIBUTES:
+        if name not in known:
             problems.append(
-                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not a CelebA "
-                "attribute"
+                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not "
+                + attribute_source(cfg)
             )
     tsne = analysis["tsne"]
     for i, params in enumerate(tsne["params"]):
@@ -133,9 +179,10 @@ def _check_semantics(cfg: dict) -> None:
             problems.append(
                 f"config key 'analysis.tsne.pca_components[{i}]': {comps} > {n_pcs} available"
             )
-    if tsne["color_by"] is not None and tsne["color_by"] not in CELEBA_ATTRIBUTES:
+    if tsne["color_by"] is not None and tsne["color_by"] not in known:
         problems.append(
-            f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not a CelebA attribute"
+            f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not "
+            + attribute_source(cfg)
         )
     km = analysis["kmeans"]
     if km["k_min"] > km["k_max"]:

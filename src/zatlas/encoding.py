@@ -49,13 +49,14 @@ def encode_images(
         sampler = Sampling(eps_clip, seed=seed)
     for start in progress(range(0, n, batch_size), desc="encoding", total=-(-n // batch_size)):
         x = np.asarray(images[start : start + batch_size], dtype=np.float32) / 255.0
+        # predict_on_batch runs the backend's compiled function (eager JAX is slow)
         if variational:
-            mu, logvar = encoder(x, training=False)
-            outs["mu"][start : start + len(x)] = np.asarray(mu)
-            outs["logvar"][start : start + len(x)] = np.asarray(logvar)
-            outs["z"][start : start + len(x)] = np.asarray(sampler([mu, logvar]))
+            mu, logvar = encoder.predict_on_batch(x)
+            outs["mu"][start : start + len(x)] = mu
+            outs["logvar"][start : start + len(x)] = logvar
+            outs["z"][start : start + len(x)] = keras.ops.convert_to_numpy(sampler([mu, logvar]))
         else:
-            outs["z"][start : start + len(x)] = np.asarray(encoder(x, training=False))
+            outs["z"][start : start + len(x)] = encoder.predict_on_batch(x)
     for arr in outs.values():
         arr.flush()
     return n

@@ -1,13 +1,24 @@
-"""The blog's convolutional encoder/decoder, the AE/VAE training wrapper and its losses."""
+"""The blog's convolutional encoder/decoder, the AE/VAE training wrapper and its losses.
+
+Backend-agnostic (TensorFlow, JAX, PyTorch): keras.ops, keras.random and Keras' own
+`compute_loss`, so each backend's trainer takes the gradients. The one TensorFlow-only
+speed-up, the fused batch-norm kernel, sits behind `TENSORFLOW` with the plain math beside
+it; weights are the same on every backend.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import keras
 from keras import layers, ops
 
-from zatlas.config import ModelSpec
+if TYPE_CHECKING:  # the config module needs jsonschema; a bare GPU machine may not
+    from zatlas.config import ModelSpec
+
 
 BCE_EPS = 1e-7  # keeps log() away from 0 for saturated sigmoid outputs
+TENSORFLOW = keras.backend.backend() == "tensorflow"
 
 
 @keras.saving.register_keras_serializable(package="zatlas")
@@ -34,9 +45,10 @@ class Sampling(layers.Layer):
 @keras.saving.register_keras_serializable(package="zatlas")
 class FusedBatchNorm(layers.Layer):
     """keras.layers.BatchNormalization's math (momentum 0.99, epsilon 1e-3, biased moving
-    variance) in TensorFlow's fused kernel: one op forward and one backward instead of
+    variance). On TensorFlow in its fused kernel: one op forward and one backward instead of
     Keras 3's chain of element-wise ops -- about twice the training speed of the encoder on
-    a CPU, and cuDNN's fused kernel on a GPU."""
+    a CPU, and cuDNN's fused kernel on a GPU. Elsewhere the same math in keras.ops (XLA
+    fuses it under JAX)."""
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs):
         super().__init__(**kwargs)
@@ -58,6 +70,23 @@ class FusedBatchNorm(layers.Layer):
         self.moving_variance = weight("moving_variance", "ones", False)
 
     def call(self, x, training=False):
+        return self._fused(x, training) if TENSORFLOW else self._plain(x, training)
+
+    def _plain(self, x, training):
+        """keras.layers.BatchNormalization's math in keras.ops, in float32."""
+        dtype = x.dtype
+        x = ops.cast(x, "float32")
+        if training:
+            mean, var = ops.moments(x, axes=(0, 1, 2))
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean * m + ops.stop_gradient(mean) * (1 - m))
+            self.moving_variance.assign(self.moving_variance * m + ops.stop_gradient(var) * (1 - m))
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        y = (x - mean) * ops.rsqrt(var + self.epsilon) * self.gamma + self.beta
+        return ops.cast(y, dtype)
+
+    def _fused(self, x, training):
         import tensorflow as tf
 
         dtype = x.dtype
@@ -178,6 +207,9 @@ class LatentAutoencoder(keras.Model):
     Batches may be float images in [0, 1], uint8 images (cast on the device, so a quarter of
     the bytes cross the bus), or int row numbers into an image bank set with
     `use_image_bank` (the whole uint8 array kept on the accelerator, gathered in the step).
+    `call` returns what the losses need (the images, their reconstruction and, for a VAE,
+    mu and logvar); `compute_loss` turns that into the objective and feeds the trackers, so
+    every backend's own train and test steps run it.
     """
 
     def __init__(self, encoder, decoder, spec: ModelSpec, seed: int | None = None, **kwargs):
@@ -209,6 +241,10 @@ class LatentAutoencoder(keras.Model):
         logs["loss"] = reco + self.spec.kl_factor * kl
         return logs
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Running means, inside the compiled step (get_metrics_result leaves the graph)."""
+        return {m.name: m.result() for m in self.metrics}
+
     def use_image_bank(self, bank) -> None:
         """Batches become row numbers into `bank` (a uint8 tensor, e.g. on the GPU)."""
         object.__setattr__(self, "_image_bank", bank)
@@ -225,56 +261,44 @@ class LatentAutoencoder(keras.Model):
 
     def images(self, data):
         """Float32 images in [0, 1] from whatever the input pipeline yields."""
-        import tensorflow as tf
-
         x = data[0] if isinstance(data, tuple) else data
         if self._image_bank is not None:
-            x = tf.gather(self._image_bank, x)
-        if x.dtype == "uint8":
+            x = ops.take(self._image_bank, x, axis=0)
+        if keras.backend.standardize_dtype(x.dtype) == "uint8":
             x = ops.cast(x, "float32") / 255.0
         return x
 
-    def loss_terms(self, x, training: bool):
+    def call(self, x, training=False):
+        x = self.images(x)
+        out = {"images": x}
         if self.sampler is not None:
-            mu, logvar = self.encoder(x, training=training)
-            z = self.sampler([mu, logvar])
-            kl = kl_divergence(mu, logvar)
+            out["mu"], out["logvar"] = self.encoder(x, training=training)
+            z = self.sampler([out["mu"], out["logvar"]])
         else:
             z = self.encoder(x, training=training)
-            kl = ops.zeros(())
-        x_hat = self.decoder(z, training=training)
-        reco = bce_sum(x, x_hat)
+        out["reconstruction"] = self.decoder(z, training=training)
+        return out
+
+    def reconstruct(self, x):
+        return self(x, training=False)["reconstruction"]
+
+    def loss_terms(self, out):
+        reco = bce_sum(out["images"], out["reconstruction"])
+        kl = kl_divergence(out["mu"], out["logvar"]) if "mu" in out else ops.zeros(())
         return reco + self.spec.kl_factor * kl, reco, kl
 
-    def _track(self, total, reco, kl):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        total, reco, kl = self.loss_terms(y_pred)
         self.loss_tracker.update_state(total)
         self.reco_tracker.update_state(reco)
         self.kl_tracker.update_state(kl)
-        return {m.name: m.result() for m in self.metrics}
+        if TENSORFLOW:
+            import tensorflow as tf
 
-    def call(self, x, training=False):
-        x = self.images(x)
-        if self.sampler is not None:
-            mu, logvar = self.encoder(x, training=training)
-            return self.decoder(self.sampler([mu, logvar]), training=training)
-        return self.decoder(self.encoder(x, training=training), training=training)
-
-    def train_step(self, data):
-        import tensorflow as tf
-
-        x = self.images(data)
-        with tf.GradientTape() as tape:
-            total, reco, kl = self.loss_terms(x, training=True)
             # Each replica of a MirroredStrategy averages its share of the batch; the
             # optimizer sums the replicas' gradients, so scale to get the global mean.
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            scaled = self.optimizer.scale_loss(total / replicas)  # loss scale (float16)
-        grads = tape.gradient(scaled, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
-        return self._track(total, reco, kl)
-
-    def test_step(self, data):
-        return self._track(*self.loss_terms(self.images(data), training=False))
+            total = total / tf.distribute.get_strategy().num_replicas_in_sync
+        return total
 
 
 def build_autoencoder(spec: ModelSpec, seed: int | None = None) -> LatentAutoencoder:

@@ -32,6 +32,29 @@ def test_radius_peaks_at_every_bin_width():
     assert s["shells"][0]["fraction"] > 0.99
 
 
+def test_radius_peak_is_the_exact_mode_whatever_the_bin_width():
+    # chi distribution with 256 degrees of freedom: mode sqrt(255) = 15.969, FWHM 2.355 / sqrt(2)
+    r = radius.radii(gaussian(20_000, 256, seed=3))
+    coarse = radius.radius_summary(r, 256, 0.5, [[14, 19]], bin_widths=[0.5])
+    fine = radius.radius_summary(r, 256, 0.05, [[14, 19]], bin_widths=[0.05])
+    assert coarse["peak"] == pytest.approx(np.sqrt(255), abs=0.05)
+    assert coarse["fwhm"] == pytest.approx(1.665, rel=0.05)
+    assert fine["peak"] == coarse["peak"] and fine["fwhm"] == coarse["fwhm"]
+    assert "KDE" in coarse["peak_method"]
+
+
+def test_axis_centres_and_widths_are_bin_free():
+    sds = np.array([0.05, 0.1, 0.3, 1.0, 2.0, 4.0])
+    z = gaussian(20_000, len(sds), seed=4) * sds.astype(np.float32)
+    for bin_width in (0.25, 0.05):
+        table, _, _ = axes.axis_table(z, bin_width)
+        assert table.loc[3, "center"] == pytest.approx(0, abs=0.02)  # the N(0, 1) axis
+        assert (table["center"].abs() / sds < 0.03).all()
+        np.testing.assert_allclose(table["fwhm"], 2 * np.sqrt(2 * np.log(2)) * sds, rtol=0.05)
+    # the figures' binned values stay: an sd 0.05 axis is one 0.25 bin wide there
+    assert table.loc[0, "fwhm_binned"] > 0.1
+
+
 def test_radius_tables_count_every_point():
     r = radius.radii(gaussian(5000, 32))
     table = radius.radius_densities(r, [0.5, 0.05])
@@ -281,3 +304,64 @@ def test_random_points_far_from_data_have_large_ratio():
 def test_density_table_handles_constant_values():
     t = density_table(np.ones(10), 0.5)
     assert t["count"].sum() == 10 and isinstance(t, pd.DataFrame)
+
+
+def test_tsne_recall_of_a_pca_variant_is_measured_against_z(tmp_path):
+    import json
+
+    from sklearn.neighbors import NearestNeighbors
+
+    from zatlas.stages import tsne as tsne_stage
+
+    z = np.random.default_rng(5).standard_normal((300, 16)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    settings = {"n_points": 300, "pca_components": 2, "perplexity": 20.0}
+    settings |= {"early_exaggeration": 12.0, "n_iter": 300, "schedule": "opentsne"}
+    out = {k: tmp_path / f"{k}.{e}" for k, e in (("embedding", "csv"), ("summary", "json"))}
+    tsne_stage.run(
+        tmp_path / "z.npy",
+        None,
+        out["embedding"],
+        out["summary"],
+        tmp_path / "f.png",
+        model="m",
+        variant="pca2",
+        variant_settings=settings,
+        color_by=None,
+        seed=0,
+    )
+    emb = pd.read_csv(out["embedding"])
+    recall = json.loads(out["summary"].read_text())["knn_recall_10"]
+
+    def neighbours(points):
+        found = NearestNeighbors(n_neighbors=11).fit(points).kneighbors(return_distance=False)
+        return found[:, :10]
+
+    hi, lo = neighbours(z[emb["index"]]), neighbours(emb[["x", "y"]].to_numpy())
+    expected = np.mean([len(np.intersect1d(a, b)) for a, b in zip(hi, lo, strict=True)]) / 10
+    # 2 of 16 isotropic dimensions keep few of z's neighbours, however well t-SNE keeps
+    # the neighbours of its 2-D input
+    assert recall == pytest.approx(expected, abs=0.02) and recall < 0.3
+
+
+def test_pca_reduce_recovers_planted_directions_and_projects_new_rows():
+    rng = np.random.default_rng(21)
+    basis = np.linalg.qr(rng.normal(size=(12, 12)))[0]
+    coef = rng.normal(size=(3000, 12)) * np.array([5.0, 2.0] + [0.1] * 10)
+    x = coef @ basis.T + 7.0
+    scores = pca.reduce(x, 2)
+    assert scores.shape == (3000, 2)
+    for j, expected in enumerate([5.0, 2.0]):
+        assert scores[:, j].std() == pytest.approx(expected, rel=0.05)
+        # the j-th score is the j-th planted coefficient up to sign
+        assert abs(np.corrcoef(scores[:, j], coef[:, j])[0, 1]) > 0.995
+    assert pca.reduce(x, None) is x
+    mean, _, vectors = pca.principal_axes(x[:1000])
+    held_out = pca.project(x[1000:], mean, vectors[:, :1])
+    assert abs(np.corrcoef(held_out[:, 0], coef[1000:, 0])[0, 1]) > 0.99
+
+
+def test_labels_of_assigns_each_point_to_its_nearest_centre():
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]], np.float32)
+    x = np.array([[1, 1], [9, 1], [1, 8], [6, 0], [0, 4.9]], np.float32)
+    assert kmeans.labels_of(x, centres, chunk=2).tolist() == [0, 1, 2, 1, 0]

@@ -2,6 +2,7 @@
 CelebA built at test time with the expected checksums patched to its own."""
 
 import hashlib
+import io
 import json
 import zipfile
 from dataclasses import replace
@@ -97,8 +98,9 @@ def test_local_mirror_copy_is_verified_by_content(fixture, dest):
     assert record["verified_by"] == "content"
     assert record["files"][ZIP]["matches_official"] is False
     assert record["splits"] == dict(spec.expected.splits)
-    # the same files against CelebA's real counts: rejected, and kept
-    with pytest.raises(VerificationFailed, match="202,599"):
+    # the same files against CelebA's real split: rejected (not a subset: its images 17-20
+    # are in the official train split), and kept
+    with pytest.raises(VerificationFailed, match="another split than the official one"):
         acquire_celeba(dest, sources=[LocalSource()], spec=replace(spec, expected=Expected()))
     assert (dest / ZIP).exists()
 
@@ -423,3 +425,93 @@ def test_short_reason_keeps_the_innermost_cause():
     )
     assert short_reason(exc) == "NameResolutionError(\"Failed to resolve 'x.org'\")"
     assert len(short_reason(OSError("y" * 500))) == 200
+
+
+def subset_zip(root: Path, out: Path, keep, change=None) -> None:
+    """A zip of some of the fixture's images (`change(id, data)` may alter one)."""
+    with zipfile.ZipFile(root / ZIP) as src, zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            image_id = Path(name).name
+            if image_id in keep:
+                data = src.read(name)
+                zf.writestr(name, change(image_id, data) if change else data)
+
+
+SUBSET = [f"{k:06d}.jpg" for k in (*range(1, 11), 17, 19)]  # 10 train, 1 valid, 1 test
+
+
+def test_a_subset_of_celeba_is_accepted_with_its_real_counts(fixture, dest, tmp_path):
+    """The official list files with fewer images: every image present verifies, so the
+    subset is accepted, said loudly, recorded with its counts and prepared as it is."""
+    from zatlas.data import celeba
+    from zatlas.stages import acquire, prepare
+
+    root, spec = fixture
+    copy_files(root, dest, names=(PARTITION, ATTRIBUTES))
+    subset_zip(root, dest / ZIP, SUBSET)
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    messages = []
+    record = acquire_celeba(dest, sources=[LocalSource(), never], spec=spec, log=messages.append)
+    assert record["subset"] is True and record["verified_by"] == "content"
+    assert record["n_images"] == 12 and record["official_n_images"] == N
+    assert record["splits"] == {"train": 10, "valid": 1, "test": 1}
+    assert any("WARNING: a subset of CelebA: 12 of the 20" in m for m in messages)
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    # through the stage: the record on disk, then prepare takes the 12 images there are
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(celeba, "OFFICIAL", spec)
+        acquire.run(str(dest / "source.json"), "celeba", n_images=100, seed=1, sources=[])
+    assert json.loads((dest / "source.json").read_text())["n_images"] == 12
+    out = tmp_path / "out"
+    out.mkdir()
+    prepare.run(
+        str(dest / "source.json"),
+        str(out / "i.npy"),
+        str(out / "a.parquet"),
+        str(out / "p.json"),
+        dataset="celeba",
+        image_size=16,
+        crop=None,
+        n_images=None,
+        on_corrupt="error",
+        workers=1,
+    )
+    summary = json.loads((out / "p.json").read_text())
+    assert summary["n_images"] == 12 and summary["splits"] == record["splits"]
+    assert summary["crop"] == 178  # null: CelebA's face square
+
+
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("size", r"000005\.jpg \(64x64\)"),
+        ("moved", r"puts 1 image\(s\) in another split .*000019\.jpg \(train, officially test\)"),
+        ("not_jpeg", r"000005\.jpg \(not a JPEG\)"),
+    ],
+)
+def test_a_subset_with_a_bad_image_is_refused_and_kept(fixture, dest, case, match):
+    from PIL import Image
+
+    root, spec = fixture
+    copy_files(root, dest, names=(PARTITION, ATTRIBUTES))
+
+    def change(image_id, data):
+        if image_id != "000005.jpg":
+            return data
+        if case == "size":
+            buf = io.BytesIO()
+            Image.new("RGB", (64, 64)).save(buf, "JPEG")
+            return buf.getvalue()
+        return b"GIF89a..." if case == "not_jpeg" else data
+
+    subset_zip(root, dest / ZIP, SUBSET, change)
+    if case == "moved":  # a subset partition file that moves an image to another split
+        lines = [f"{i} {dict(zip(SUBSET, [0] * 10 + [1, 0], strict=True))[i]}\n" for i in SUBSET]
+        (dest / PARTITION).write_text("".join(lines))
+        attrs = (root / ATTRIBUTES).read_text().splitlines()
+        kept = [row for row in attrs[2:] if row.split()[0] in SUBSET]
+        (dest / ATTRIBUTES).write_text("\n".join([str(len(kept)), attrs[1], *kept]) + "\n")
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    with pytest.raises(VerificationFailed, match=match):
+        acquire_celeba(dest, sources=[LocalSource()], spec=spec, log=quiet([]))
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before

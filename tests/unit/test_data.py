@@ -81,3 +81,20 @@ def test_malformed_partition_names_line(tmp_path):
     (tmp_path / "p.txt").write_text("000001.jpg 0\n000002.jpg x\n")
     with pytest.raises(ZatlasError, match="line 2"):
         read_partition(tmp_path / "p.txt")
+
+
+def test_attribute_columns_of_any_table_and_continuous_ones_binned():
+    from zatlas.data.attributes import attribute_columns, discrete_attributes
+
+    table = pd.DataFrame(
+        {
+            "image_id": [f"{i}.png" for i in range(100)],
+            "split": ["train"] * 100,
+            "smiling": np.tile([1, -1], 50).astype(np.int8),
+            "age": np.arange(100, dtype=np.float32) * 0.7,
+        }
+    )
+    assert attribute_columns(table) == ["smiling", "age"]
+    labels = discrete_attributes(table)
+    assert labels["smiling"].tolist() == table["smiling"].tolist()
+    assert labels["age"].tolist() == [i // 25 for i in range(100)]  # quartiles of 0..69.3

@@ -1,3 +1,9 @@
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -5,6 +11,10 @@ from zatlas.config import ModelSpec
 
 keras = pytest.importorskip("keras")
 from zatlas.models import bce_sum, build_decoder, build_encoder, kl_divergence  # noqa: E402
+
+BACKEND = keras.backend.backend()
+REPO = Path(__file__).resolve().parents[2]
+tf_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's fused kernel")
 
 
 def spec(kind="vae"):
@@ -66,6 +76,30 @@ def test_sampling_clips_epsilon():
 
 
 @pytest.mark.parametrize("training", [True, False])
+def test_plain_batch_norm_matches_keras_batch_normalization(training):
+    from zatlas.models import FusedBatchNorm
+
+    x = np.random.default_rng(3).normal(2, 3, (16, 6, 6, 5)).astype("float32")
+    ref, plain = keras.layers.BatchNormalization(), FusedBatchNorm()
+    ref.build(x.shape)
+    plain.build(x.shape)
+    for layer in (ref, plain):
+        layer.gamma.assign(np.linspace(0.5, 2, 5))
+        layer.beta.assign(np.linspace(-1, 1, 5))
+        layer.moving_mean.assign(np.full(5, 0.3))
+        layer.moving_variance.assign(np.full(5, 4.0))
+    ya, yb = ref(x, training=training), plain._plain(keras.ops.convert_to_tensor(x), training)
+    np.testing.assert_allclose(np.asarray(yb), np.asarray(ya), atol=1e-5)
+    for name in ("moving_mean", "moving_variance"):
+        want = np.asarray(getattr(ref, name))
+        np.testing.assert_allclose(np.asarray(getattr(plain, name)), want, rtol=1e-6)
+    if training:  # the statistics moved: 0.99 x old + 0.01 x batch (biased variance)
+        want = 0.99 * 0.3 + 0.01 * x.mean(axis=(0, 1, 2))
+        np.testing.assert_allclose(np.asarray(plain.moving_mean), want, rtol=1e-5)
+
+
+@tf_only
+@pytest.mark.parametrize("training", [True, False])
 def test_fused_batch_norm_matches_keras_batch_normalization(training):
     import tensorflow as tf
 
@@ -97,17 +131,31 @@ def test_fused_batch_norm_matches_keras_batch_normalization(training):
 
 
 def test_training_wrapper_takes_float_uint8_or_rows_of_an_image_bank():
-    import tensorflow as tf
-
     from zatlas.models import build_autoencoder
 
     s = spec("ae")
     model = build_autoencoder(s)
     images = np.random.default_rng(4).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
-    want = np.asarray(model(images.astype("float32") / 255.0))
-    np.testing.assert_allclose(np.asarray(model(images)), want, atol=1e-6)
-    model.use_image_bank(tf.constant(images[::-1]))
-    np.testing.assert_allclose(np.asarray(model(np.arange(5, -1, -1))), want, atol=1e-6)
+    want = np.asarray(model.reconstruct(images.astype("float32") / 255.0))
+    np.testing.assert_allclose(np.asarray(model.reconstruct(images)), want, atol=1e-6)
+    model.use_image_bank(keras.ops.convert_to_tensor(images[::-1]))
+    np.testing.assert_allclose(np.asarray(model.reconstruct(np.arange(5, -1, -1))), want, atol=1e-6)
+
+
+def test_compute_loss_is_the_blog_objective_and_feeds_the_trackers():
+    from zatlas.models import build_autoencoder
+
+    s = spec("vae")
+    model = build_autoencoder(s, seed=3)
+    images = np.random.default_rng(5).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    out = model(images, training=False)
+    total = model.compute_loss(y_pred=out, training=False)
+    reco = float(bce_sum(images / 255.0, out["reconstruction"]))
+    kl = float(kl_divergence(out["mu"], out["logvar"]))
+    assert float(total) == pytest.approx(reco + 1e-5 * kl, rel=1e-6)
+    logs = model.get_metrics_result()
+    assert float(logs["reco_loss"]) == pytest.approx(reco, rel=1e-6)
+    assert float(logs["kl_loss"]) == pytest.approx(kl, rel=1e-6)
 
 
 def test_mixed_precision_keeps_the_latent_heads_and_the_image_in_float32():
@@ -123,3 +171,111 @@ def test_mixed_precision_keeps_the_latent_heads_and_the_image_in_float32():
     # BCE of a saturated sigmoid stays finite (1 - 1e-7 would round to 1 in 16 bits)
     x = np.ones((1, 4, 4, 3), "float32")
     assert np.isfinite(float(bce_sum(x, np.zeros_like(x))))
+
+
+def _cross_models(folder: Path, x, z) -> dict:
+    """Save an encoder/decoder with non-trivial weights (batch-norm statistics too) and
+    return their outputs on x, z."""
+    s = ModelSpec("m", "vae", 32, 8, (4, 8, 8, 16), 3, True, 5.0, 1e-5)
+    enc, dec = build_encoder(s), build_decoder(s)
+    rng = np.random.default_rng(7)
+    for model in (enc, dec):
+        model.set_weights(
+            [rng.normal(0.5, 0.2, w.shape).astype("float32") for w in model.get_weights()]
+        )
+    folder.mkdir(exist_ok=True)
+    enc.save(folder / "e.keras")
+    dec.save(folder / "d.keras")
+    return _cross_outputs(enc, dec, x, z)
+
+
+def _cross_outputs(enc, dec, x, z) -> dict:
+    mu, logvar = enc(x, training=False)
+    return {"mu": mu, "logvar": logvar, "image": dec(z, training=False)}
+
+
+CROSS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import numpy as np
+    from tests.unit.test_models import _cross_models, _cross_outputs
+    from zatlas.encoding import load_model
+
+    here, other = Path(sys.argv[1]), Path(sys.argv[2])
+    x = np.random.default_rng(1).random((4, 32, 32, 3)).astype("float32")
+    z = np.random.default_rng(2).normal(size=(4, 8)).astype("float32")
+    enc, dec = load_model(other / "e.keras"), load_model(other / "d.keras")
+    out = {k: np.asarray(v) for k, v in _cross_outputs(enc, dec, x, z).items()}
+    np.savez(here / "loaded.npz", **out)
+    own = {k: np.asarray(v) for k, v in _cross_models(here, x, z).items()}
+    np.savez(here / "own.npz", **own)
+    """
+)
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="the TF side of a TF <-> JAX exchange")
+def test_models_written_by_tensorflow_load_in_jax_and_back(tmp_path):
+    from zatlas.encoding import load_model
+
+    pytest.importorskip("jax")
+    x = np.random.default_rng(1).random((4, 32, 32, 3)).astype("float32")
+    z = np.random.default_rng(2).normal(size=(4, 8)).astype("float32")
+    ours = _cross_models(tmp_path / "tf", x, z)
+    (tmp_path / "jax").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-c", CROSS, str(tmp_path / "jax"), str(tmp_path / "tf")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    loaded = np.load(tmp_path / "jax" / "loaded.npz")  # JAX computing with TF's files
+    enc, dec = load_model(tmp_path / "jax" / "e.keras"), load_model(tmp_path / "jax" / "d.keras")
+    back = _cross_outputs(enc, dec, x, z)  # TF computing with JAX's files
+    theirs = np.load(tmp_path / "jax" / "own.npz")
+    for key in ("mu", "logvar", "image"):
+        np.testing.assert_allclose(loaded[key], np.asarray(ours[key]), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(back[key]), theirs[key], rtol=1e-4, atol=1e-5)
+
+
+# Run under JAX too, in a subprocess (Keras picks its backend once per process): the model
+# tests, the kill-and-resume test, and the training tests that exercise what differs
+# between backends (pipelines, compute_loss, the guard, backups). The rest run under TF.
+UNDER_JAX = [
+    "tests/unit/test_models.py",
+    "tests/unit/test_training.py",
+    "tests/test_resume.py",
+]
+JAX_SELECTION = (
+    "not under_jax and not tensorflow and (test_models or test_resume or pipeline "
+    "or diverging or backup_restores)"
+)
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs the JAX pass from the TF one")
+def test_model_training_and_resume_tests_pass_under_jax():
+    pytest.importorskip("jax")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            JAX_SELECTION,
+            *UNDER_JAX,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert " passed" in proc.stdout and " failed" not in proc.stdout

@@ -189,3 +189,48 @@ def test_malformed_attribute_row_names_its_line(raw, tmp_path):
     (root / ATTRIBUTES).write_text("\n".join(lines) + "\n")
     with pytest.raises(ZatlasError, match="line 5"):
         run(root, tmp_path / "out")
+
+
+def test_non_image_member_is_reported_by_its_name(raw, tmp_path):
+    def change(name, data):
+        return [(name, b"<html>quota</html>" if name.endswith("000006.jpg") else data)]
+
+    root = rewrite(raw, tmp_path / "html", change)
+    with pytest.raises(ZatlasError) as err:
+        run(root, tmp_path / "out")
+    message = str(err.value)
+    assert "000006.jpg (not a readable JPEG, PNG or WebP image)" in message
+    assert "BytesIO" not in message
+
+
+def test_unsafe_members_are_logged_when_skipped(raw, tmp_path, capsys):
+    def change(name, data):
+        extra = [("../x.jpg", data), ("/abs/y.jpg", data)] if name.endswith("01.jpg") else []
+        return [(name, data), *extra]
+
+    root = rewrite(raw, tmp_path / "evil", change)
+    run(root, tmp_path / "out")
+    out = capsys.readouterr().out
+    assert "skipping unsafe member name '../x.jpg'" in out
+    assert "skipping unsafe member name '/abs/y.jpg'" in out
+
+
+@pytest.mark.parametrize("what", ["missing", "incomplete", "corrupt"])
+def test_every_redo_message_names_the_record_to_delete(raw, tmp_path, what):
+    """Snakemake reruns `acquire` only when its record is gone: each message that asks for
+    the raw files again says to delete `source.json` (or to run with -R acquire)."""
+    if what == "missing":
+        root = tmp_path / "raw"
+        root.mkdir()
+        for name in (PARTITION, ATTRIBUTES):
+            shutil.copy2(raw / name, root / name)
+    elif what == "incomplete":
+        root = rewrite(raw, tmp_path / "raw", lambda n, d: [] if n.endswith("07.jpg") else [(n, d)])
+    else:
+        root = rewrite(raw, tmp_path / "raw", truncated_at("000004.jpg"))
+    (root / "source.json").write_text("{}")
+    before = {p.name: p.read_bytes() for p in root.iterdir()}
+    with pytest.raises(ZatlasError) as err:
+        run(root, tmp_path / "out")
+    assert f"delete {root / 'source.json'} (or run snakemake with `-R acquire`)" in str(err.value)
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == before

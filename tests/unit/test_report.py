@@ -113,9 +113,11 @@ def run(tmp_path):
         _csv(v / "stats.csv", pd.DataFrame({"metric": ["logvar_mean"], "value": [-9.5]})),
         _json(v / "stats.json", {"model": "vae", "logvar_mean": -9.5, "abs_z_minus_mu_max": 0.02}),
     ]
+    # what the compare stage writes: the headline numbers of the files above
+    headline = rp.summary_table(rp.artifacts(files), CONFIG)
     files += [
         _png(root / "compare/radius_overlay.png"),
-        _csv(root / "compare/compare.csv", pd.DataFrame({"model": ["ae", "vae"]})),
+        _csv(root / "compare/compare.csv", headline),
     ]
     source = _json(
         tmp_path / "resources/synthetic_n100_seed1/source.json",
@@ -194,8 +196,19 @@ def test_summary_has_the_headline_numbers_per_model(run):
     assert s.loc["vae", "val_reco_loss"] == pytest.approx(6.6)
     assert "structure_verdict" not in s  # no structure outputs: fine, no column
     lines = rp.findings(s.reset_index())
-    assert "radius 3.2, 0.80 × √z_dim = 4" in lines[0] and "2 dominant axes: 5, 11" in lines[0]
+    assert "radius 3.2 (KDE mode, bin-free), 0.80 × √z_dim = 4" in lines[0]
+    assert "2 dominant axes: 5, 11; axis centres and FWHM from a kernel density" in lines[0]
     assert "mean logvar -9.5" in lines[1] and "elbow at k = 8" in lines[1]
+
+
+def test_the_summary_is_read_from_compare_csv_not_computed_again(run):
+    table = Path(next(f for f in run["files"] if f.endswith("compare.csv")))
+    planted = pd.read_csv(table)
+    planted.loc[planted["model"] == "vae", "radius_peak"] = 12.345
+    planted.to_csv(table, index=False)
+    _, text, _ = _build(run)
+    summary = text[text.index("id='summary'") : text.index("id='summary-table'")]
+    assert "radius 12.3" in summary and "radius 4.1" not in summary
 
 
 def test_page_shows_summary_every_figure_with_a_caption_and_only_working_links(run):
@@ -223,20 +236,24 @@ def test_page_shows_summary_every_figure_with_a_caption_and_only_working_links(r
 def test_structure_verdicts_reach_the_summary_when_present(run):
     verdicts = pd.DataFrame(
         {
-            "model": ["vae", "vae"],
-            "statistic": ["nn_distance_median", "overall"],
-            "p_value": [1e-4, 1e-4],
-            "verdict": ["more clustered than the null"] * 2,
+            "model": ["vae", "vae", "vae"],
+            "statistic": ["clumping", "holes", "overall"],
+            "null": ["elliptical", "smoothed marginal", "all of the above"],
+            "p_value": [1e-4, 1.0, 1e-4],
+            "n_tests": [2, 2, 2],
+            "verdict": ["clumping"] + ["consistent with the null"] + ["clumping"],
         }
     )
     path = _csv(run["root"] / "analysis/vae/structure/verdicts.csv", verdicts)
     s = rp.summary_table(rp.artifacts([*run["files"], path]), CONFIG).set_index("model")
-    assert s.loc["vae", "structure_verdict"] == "more clustered than the null"
+    assert s.loc["vae", "structure_verdict"] == "clumping"
     assert pd.isna(s.loc["ae", "structure_verdict"])
     # found on disk even when the rule's input list does not name it
     _, text, page = _build(run)
-    assert "Structure against the matched-Gaussian null" in text
-    assert "all 2 tests are in the" in text and "structure" in page.ids
+    assert "Structure verdicts, each against its null" in text
+    assert "Bonferroni-corrected for 2 tests per model" in text and "structure" in page.ids
+    # the per-window void tests are counted in `overall`, not listed in the summary
+    assert "smoothed marginal" not in text.split("Structure verdicts")[1].split("</table>")[0]
 
 
 def test_captions_exist_for_every_report_figure_and_render_cleanly():
@@ -296,3 +313,89 @@ def test_classify_paths():
     assert rp.classify("results/r/models/ae/history.png") == ("train", "ae")
     assert rp.classify("results/r/compare/compare.csv") == ("compare", "all models")
     assert rp.classify("results/r/data/prepare.json") == ("prepare", "")
+
+
+def test_the_explorer_section_links_its_page(tmp_path):
+    root = tmp_path / "results" / "fab"
+    summary = _json(root / "explore/summary.json", {"thumbnails": 12, "sheets": 1})
+    (root / "explore/index.html").write_text("<html></html>")
+    assert rp.classify(summary) == ("explore", "all models")
+    out = root / "report" / "index.html"
+    rp.build_report(CONFIG, [str(summary)], str(CAPTIONS), [], str(out))
+    page = out.read_text()
+    section = page[page.index("id='explore'") :]
+    link = re.search(r"href='([^']+)'>Open the interactive explorer", section).group(1)
+    assert link == "../explore/index.html" and (out.parent / link).is_file()
+
+
+def test_provenance_says_when_the_data_is_a_subset_or_a_folder(tmp_path):
+    import json
+
+    from zatlas.report.provenance import data_headline, data_source
+
+    record = tmp_path / "source.json"
+    record.write_text(
+        json.dumps(
+            {
+                "dataset": "celeba",
+                "source": "local",
+                "subset": True,
+                "n_images": 12,
+                "official_n_images": 202599,
+                "splits": {"train": 10, "valid": 1, "test": 1},
+            }
+        )
+    )
+    assert data_headline(data_source(record)) == (
+        "A subset of CelebA: 12 of the 202,599 official images (train 10, valid 1, test 1), "
+        "each verified; the results describe this subset, not the whole of CelebA."
+    )
+    record.write_text(
+        json.dumps(
+            {
+                "source": "folder",
+                "path": "/data/faces",
+                "n_images": 2000,
+                "total_bytes": 1234567,
+                "content_hash": "ab" * 32,
+            }
+        )
+    )
+    assert data_headline(data_source(record)).startswith(
+        "Your own images: 2,000 images (1,234,567 bytes) from /data/faces, content hash abab"
+    )
+    record.write_text(json.dumps({"source": "gdrive", "n_images": 202599}))
+    assert data_headline(data_source(record)) is None
+
+
+def test_scorecard_section_sets_our_numbers_beside_the_blogs(run):
+    from zatlas.report.scorecard import headlines
+
+    root = run["root"]
+    axes = _json(
+        root / "analysis/ae/axes/summary.json",
+        {
+            "model": "ae",
+            "scale": "relative",
+            "unit": 0.5,
+            "median_axis_std": 0.5,
+            "median_fwhm": 2.75,
+        },
+    )
+    files = run["files"] + [str(axes)]
+    # the compare stage writes the summary table into compare.csv; the card reads it there
+    table = rp.summary_table(rp.artifacts(files), CONFIG)
+    table.to_csv(root / "compare/compare.csv", index=False)
+    numbers = headlines(rp.artifacts(files))
+    assert numbers["ae"]["radius_peak"] == 3.2 and numbers["ae"]["n_dominant_axes"] == 2
+    assert numbers["ae"]["final_loss"] == 2.0 and numbers["ae"]["elbow_k"] == 6
+    assert numbers["ae"]["dominant_fwhm_median"] == 5.5  # median of 3 and 8
+    assert numbers["ae"]["dominant_width_ratio"] == 2.0 and numbers["ae"]["scale"] == "relative"
+    assert numbers["vae"]["logvar_mean"] == -9.5 and numbers["vae"]["abs_z_minus_mu_max"] == 0.02
+    _, text, page = _build(run, [str(axes)])
+    assert "scorecard" in page.ids and "#scorecard" in page.hrefs
+    section = text[text.index("id='scorecard'") : text.index("<h2", text.index("id='scorecard'"))]
+    # a synthetic run is not a reproduction: the card says which settings differ
+    assert "not a reproduction" in section and "data.dataset" in section
+    assert "16.5 to 16.75" in section and "-13.3" in section  # 3.2 - 16.5
+    assert "<b>relative</b>" in section and "ae 0.5" in section

@@ -128,3 +128,38 @@ def test_every_report_stage_has_a_caption():
     captions = REPO / "workflow" / "report"
     for s in report_stages():
         assert (captions / f"{s.name}.rst").exists() or list(captions.glob(f"{s.name}-*.rst")), s
+
+
+def test_profiles_print_no_shell_command_for_script_rules():
+    import yaml
+
+    rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    assert "shell:" not in rules  # every rule runs a script ...
+    for profile in ("default", "slurm"):
+        cfg = yaml.safe_load((REPO / "profiles" / profile / "config.yaml").read_text())
+        # ... so printing shell commands would print "Shell command: None" for every job
+        assert not cfg.get("printshellcmds"), profile
+
+
+def test_the_lock_pins_every_dependency_and_the_conda_env_installs_it():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    lock = (REPO / "requirements.lock").read_text()
+    pinned = {
+        m.group(1).lower().replace("_", "-"): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+) \\", lock, re.M)
+    }
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + [
+        d for extra in ("dev", "slurm") for d in project["optional-dependencies"][extra]
+    ]
+    for dep in map(Requirement, wanted):
+        name = dep.name.lower().replace("_", "-")
+        assert name in pinned, f"{dep.name} is not in requirements.lock: run `make lock`"
+        assert dep.specifier.contains(pinned[name]), f"{dep}: lock has {pinned[name]}"
+    # every pinned line carries a hash, so pip --require-hashes accepts the file
+    assert lock.count("--hash=sha256:") >= len(pinned)
+    env = (REPO / "envs" / "zatlas.yaml").read_text()
+    assert "-r ../requirements.lock" in env and "--require-hashes" in env

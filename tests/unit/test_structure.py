@@ -11,8 +11,7 @@ from zatlas.analysis import attributes as attr
 from zatlas.analysis import density
 from zatlas.analysis import intrinsic_dim as idim
 from zatlas.analysis import structure as st
-
-ALPHA, MIN_EFFECT = 0.01, 0.1
+from zatlas.analysis import verdicts as vd
 
 
 def plane_in(dim: int, n: int, seed: int) -> np.ndarray:
@@ -29,14 +28,6 @@ def curve_in(dim: int, n: int, seed: int) -> np.ndarray:
     k = np.arange(1, 6)
     waves = np.concatenate([np.sin(np.outer(t, k)), np.cos(np.outer(t, k))], axis=1)
     return (waves @ rng.standard_normal((10, dim))).astype(np.float32)
-
-
-def null_verdict(x: np.ndarray, seed: int) -> tuple[pd.DataFrame, dict]:
-    null = st.matched_gaussian(x, seed)
-    d_data, d_null = st.knn_distances(x, 2), st.knn_distances(null, 2)
-    rows = st.nn_distance_tests(d_data[:, 0], d_null[:, 0], 500, ALPHA, MIN_EFFECT, seed)
-    rows.append(st.twonn_test(d_data, d_null, 500, ALPHA, MIN_EFFECT, seed))
-    return st.verdicts("m", rows), rows[0]
 
 
 # -- intrinsic dimension --------------------------------------------------------------------
@@ -83,59 +74,6 @@ def test_gaussian_sample_handles_a_singular_covariance():
     cov = np.diag([1.0, 0.0, 4.0])
     g = st.gaussian_sample(np.zeros(3), cov, 500, np.random.default_rng(0))
     assert np.isfinite(g).all() and np.allclose(g[:, 1], 0, atol=1e-6)
-
-
-def test_null_test_does_not_reject_a_true_gaussian_sample():
-    x = np.random.default_rng(4).standard_normal((1000, 256)).astype(np.float32)
-    table, mw = null_verdict(x, seed=5)
-    assert mw["test"].startswith("Mann-Whitney")
-    assert mw["p_value"] >= ALPHA and not mw["significant"]
-    assert mw["effect_size"] == pytest.approx(1.0, abs=0.03)
-    assert set(table["verdict"]) == {st.CONSISTENT}
-    assert table.iloc[-1]["statistic"] == "overall"
-
-
-def test_null_test_rejects_points_on_a_curve_in_256_dimensions():
-    table, mw = null_verdict(curve_in(256, 1000, seed=6), seed=7)
-    assert mw["p_value"] < 1e-10 and mw["significant"]
-    assert mw["effect_size"] < 0.5  # neighbours along the curve are far closer
-    overall = table.iloc[-1]
-    assert overall["verdict"] == st.CLUSTERED and overall["p_value"] == mw["p_value"]
-    twonn = table[table["statistic"] == "twonn_dimension"].iloc[0]
-    assert twonn["data_value"] == pytest.approx(1.0, abs=0.3)
-    assert twonn["verdict"] == "lower-dimensional than the null"
-
-
-def test_effect_size_guards_against_trivial_significance():
-    rng = np.random.default_rng(8)
-    a = rng.normal(10.0, 1.0, 100_000)
-    b = rng.normal(10.1, 1.0, 100_000)  # a 1% shift, significant on all points
-    rows = st.nn_distance_tests(a, b, n_test=100_000, alpha=ALPHA, min_effect=0.1, seed=0)
-    assert rows[0]["significant"] and rows[0]["verdict"] == st.CONSISTENT
-
-
-# -- void fraction --------------------------------------------------------------------------
-
-
-def test_void_fraction_counts_empty_cells():
-    xy = np.array([[-0.9, -0.9], [0.9, 0.9]])
-    assert st.void_fraction(xy, 1.0, 2) == 0.5
-    assert st.void_fraction(xy, 1.0, 4) == 14 / 16
-
-
-def test_void_test_flags_a_ring_and_not_a_gaussian():
-    rng = np.random.default_rng(9)
-    angle = rng.uniform(0, 2 * np.pi, 3000)
-    ring = np.c_[np.cos(angle), np.sin(angle)] * 2 + rng.normal(0, 0.02, (3000, 2))
-    gauss = rng.standard_normal((3000, 2)) * np.sqrt(2)
-    table = st.void_table({"ring": ring, "gauss": gauss}, [None, 2.0], 20, 30, seed=1)
-    assert list(table["zoom"]) == ["full", 2.0, "full", 2.0]
-    judged = pd.DataFrame(st.void_verdicts(table, ALPHA, MIN_EFFECT))
-    ring_rows = judged[judged["detail"].str.startswith("ring")]
-    gauss_rows = judged[judged["detail"].str.startswith("gauss")]
-    assert (ring_rows["verdict"] == "more voids than the null").all()
-    assert (gauss_rows["verdict"] == st.CONSISTENT).all()
-    assert (table["p_monte_carlo"] > 0).all() and (table["p_monte_carlo"] <= 1).all()
 
 
 # -- active units ---------------------------------------------------------------------------
@@ -267,3 +205,204 @@ def test_kl_sweep_works_with_one_vae(tmp_path):
     assert t.loc["vae", "logvar_mean"] == -2.0 and np.isnan(t.loc["ae", "logvar_mean"])
     assert t.loc["vae", "reco_loss"] == 7.0 and t.loc["vae", "active_units"] == 3
     assert t.loc["ae", "radius_p5"] <= t.loc["ae", "radius_median"] <= t.loc["ae", "radius_p95"]
+
+
+# -- calibrated verdicts: a hierarchy of nulls ----------------------------------------------
+
+
+def t_cloud(n: int, dim: int, dof: int, seed: int) -> np.ndarray:
+    """Multivariate t: elliptical, heavy-tailed radii, one mode, no filaments or clusters."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, dim)) / np.sqrt(rng.chisquare(dof, (n, 1)) / dof)
+
+
+def clustered_cloud(n: int, dim: int, seed: int) -> np.ndarray:
+    """10 tight clusters (sd 0.3, centres N(0, 3^2)) in 4 coordinates, N(0, 1) elsewhere."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim))
+    x[:, :4] = rng.normal(0, 3, (10, 4))[rng.integers(0, 10, n)] + rng.normal(0, 0.3, (n, 4))
+    return x
+
+
+def disk_plane(n: int, seed: int, hole: float = 0.0) -> np.ndarray:
+    """Uniform points in a disk of radius 6 (without the centre disk of radius `hole`)."""
+    rng = np.random.default_rng(seed)
+    r = np.sqrt(rng.uniform(hole**2, 36, n))
+    a = rng.uniform(0, 2 * np.pi, n)
+    return np.c_[r * np.cos(a), r * np.sin(a)]
+
+
+def judged(x, planes=None, zooms=(None,), seed=0) -> pd.DataFrame:
+    planes = {} if planes is None else planes
+    return vd.structure_verdicts(x, planes, list(zooms), vd.VerdictSettings(), seed)[0]
+
+
+def test_elliptical_null_keeps_radii_and_covariance_but_not_directions():
+    from zatlas.analysis import nulls
+
+    x = clustered_cloud(4000, 8, seed=20)
+    y = nulls.elliptical_null(x, np.random.default_rng(0))
+    r_x, _ = nulls.mahalanobis_radii(x)
+    w = nulls.Whitening(x).whiten(y)
+    np.testing.assert_allclose(np.sort(np.linalg.norm(w, axis=1)), np.sort(r_x), rtol=1e-6)
+    np.testing.assert_allclose(np.cov(y, rowvar=False), np.cov(x, rowvar=False), atol=0.4)
+    # the clusters are gone: far fewer close pairs in the cluster coordinates
+    d_x, d_y = st.knn_distances(x[:, :4], 1), st.knn_distances(y[:, :4], 1)
+    assert np.median(d_y) > 3 * np.median(d_x)
+
+
+def test_gaussian_radius_law_has_the_exact_mean_and_median():
+    from zatlas.analysis import nulls
+
+    n, p = 3000, 64
+    r, rank = nulls.mahalanobis_radii(np.random.default_rng(21).standard_normal((n, p)))
+    assert rank == p
+    # sum of squared radii with the sample's own covariance is exactly (n - 1) p
+    assert (r**2).sum() == pytest.approx((n - 1) * p, rel=1e-9)
+    assert nulls.gaussian_radius_cdf(np.median(r**2), n, p) == pytest.approx(0.5, abs=0.03)
+    # not chi-square: with estimated mean and covariance, d^2 <= (n - 1)^2 / n exactly
+    small, _ = nulls.mahalanobis_radii(np.random.default_rng(22).standard_normal((100, p)))
+    assert (small**2).max() <= 99**2 / 100
+    assert nulls.gaussian_radius_cdf(99**2 / 100, 100, p) == 1.0
+
+
+def test_tyler_shape_of_heavy_tails_is_the_true_shape():
+    from zatlas.analysis import nulls
+
+    shape = np.array([[4.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 0.5]])
+    y = t_cloud(20_000, 3, 3, seed=22) @ np.linalg.cholesky(shape).T  # t(3): no 4th moment
+    est = nulls.tyler_shape(y)
+    np.testing.assert_allclose(est / np.trace(est) * np.trace(shape), shape, atol=0.12)
+
+
+def test_gaussian_cloud_passes_every_verdict():
+    x = np.random.default_rng(23).standard_normal((3000, 64))
+    table = judged(x, {"PC1/PC2": x[:, :2]})
+    assert (table["verdict"] == vd.CONSISTENT).all()
+    assert (table["n_tests"] == 4).all() and set(table["statistic"]) == {
+        "radii_not_gaussian",
+        "not_gaussian_nn",
+        "clumping",
+        "holes",
+    }
+
+
+def test_heavy_tails_are_not_gaussian_but_not_clumped():
+    # the issue's false filament: a t(5) cloud was "more clustered than the null"
+    table = judged(t_cloud(3000, 64, 5, seed=24)).set_index("statistic")
+    assert table.loc["radii_not_gaussian", "verdict"] == "radii not Gaussian"
+    assert table.loc["not_gaussian_nn", "verdict"].startswith("NN distances shorter")
+    assert table.loc["clumping", "verdict"] == vd.CONSISTENT
+    assert table.loc["clumping", "effect_size"] == pytest.approx(1.0, abs=0.035)
+
+
+def test_tight_clusters_are_clumping_beyond_the_elliptical_null():
+    table = judged(clustered_cloud(3000, 64, seed=25)).set_index("statistic")
+    assert table.loc["clumping", "verdict"].startswith("structure beyond the radial profile")
+    assert table.loc["clumping", "effect_size"] < 0.7
+    assert table.loc["radii_not_gaussian", "verdict"] == vd.CONSISTENT
+
+
+def test_points_on_a_curve_in_256_dimensions_are_a_filament():
+    table = judged(curve_in(256, 2000, seed=6)).set_index("statistic")
+    assert table.loc["clumping", "verdict"].startswith("structure beyond the radial profile")
+    assert table.loc["clumping", "effect_size"] < 0.5
+
+
+def test_flat_disk_has_no_holes_but_an_annulus_has():
+    from zatlas.analysis import voids
+
+    # the issue's false void: the corners of the window around a disk are not holes
+    disk, ring = disk_plane(20_000, seed=26), disk_plane(20_000, seed=27, hole=2.0)
+    rng = np.random.default_rng(0)
+    flat = voids.void_test(disk, 6.0, 40, 0.5, 3.0, 600, rng)
+    assert flat["voids_data"] == 0 and flat["p_monte_carlo"] == 1.0
+    holed = voids.void_test(ring, 6.0, 40, 0.5, 3.0, 600, rng)
+    assert holed["voids_data"] > 40 and holed["voids_null_max"] < 15
+    assert holed["p_monte_carlo"] == pytest.approx(1 / 601)
+
+
+def test_enclosed_drops_empty_regions_that_touch_the_edge():
+    from zatlas.analysis import voids
+
+    empty = np.zeros((6, 6), dtype=bool)
+    empty[0, :] = True  # the window's top row
+    empty[2:4, 2:4] = True  # a 2 x 2 hole inside
+    empty[4, 5] = True  # on the right edge
+    found = voids.enclosed(empty)
+    assert found.sum() == 4 and found[2:4, 2:4].all()
+    # diagonal contact with the edge region counts as touching (8-neighbourhood)
+    empty[1, 1] = True
+    assert voids.enclosed(empty).sum() == 0
+
+
+def test_monte_carlo_replicates_suffice_for_the_corrected_alpha():
+    s = vd.VerdictSettings(alpha=0.01, null_replicates=50)
+    for m in (1, 6, 15):
+        b = s.replicates(m)
+        assert 1 / (1 + b) < s.alpha / m
+    ring = disk_plane(5000, seed=28, hole=2.0)
+    x = np.random.default_rng(29).standard_normal((5000, 16))
+    table = judged(x, {"ring": ring, "disk": disk_plane(5000, seed=30)}, zooms=(None, 6.0))
+    holes = table[table["statistic"] == "holes"]
+    assert (table["n_tests"] == 7).all() and len(holes) == 4
+    assert holes["test"].str.contains(f"{s.replicates(7)} replicates").all()
+    verdict = holes.set_index("detail")["verdict"]
+    assert verdict["ring zoom full"] == "holes inside the support of ring"
+    # zoomed in to the hole, the ring's window holds too few points to expect any there
+    assert (holes[holes["detail"].str.startswith("disk")]["verdict"] == vd.CONSISTENT).all()
+
+
+def test_structure_stage_tsne_uses_a_random_subset_and_the_configured_perplexity(
+    tmp_path, monkeypatch
+):
+    from zatlas.analysis import tsne as tsne_an
+    from zatlas.stages import structure
+
+    z = np.random.default_rng(31).standard_normal((400, 16)).astype(np.float32)
+    z[:, 0] = np.arange(400)  # row i remembers its index
+    np.save(tmp_path / "z.npy", z)
+    seen = []
+
+    def fake_tsne(x, perplexity, *args):
+        seen.append((np.asarray(x).copy(), perplexity))
+        return np.zeros((len(x), 2), np.float32), 1.0
+
+    monkeypatch.setattr(tsne_an, "run_tsne", fake_tsne)
+    names = ("nn", "voids", "verdicts", "summary", "figure", "tsne")
+    out = {k: tmp_path / f"{k}.{'png' if k in ('figure', 'tsne') else 'csv'}" for k in names}
+    defaults = vd.VerdictSettings()
+    structure.run(
+        tmp_path / "z.npy",
+        out["nn"],
+        out["voids"],
+        out["verdicts"],
+        tmp_path / "summary.json",
+        out["figure"],
+        out["tsne"],
+        model="m",
+        max_points=400,
+        test_points=100,
+        alpha=0.01,
+        nn_dims=5,
+        nn_k=10,
+        min_nn_effect=defaults.min_nn_effect,
+        min_radius_ks=defaults.min_radius_ks,
+        grid=20,
+        bandwidth=0.5,
+        min_expected=3.0,
+        min_void_share=0.02,
+        null_replicates=10,
+        tsne_points=100,
+        tsne_perplexity=7.5,
+        planes=[[1, 2]],
+        zooms=[None],
+        tsne_iter=250,
+        seed=3,
+    )
+    (data, perplexity), (null, _) = seen
+    rows = data[:, 0].astype(int)
+    assert perplexity == 7.5 and len(rows) == 100 == len(null)
+    assert rows.max() > 200  # not the 100 lowest indices
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["tsne_perplexity"] == 7.5 and summary["n_tests"] == 4

@@ -15,8 +15,9 @@ from tests.toy_images import write_dataset
 from zatlas.config import ModelSpec, TrainSpec
 from zatlas.errors import ZatlasError
 
-pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
 from zatlas import training as tr  # noqa: E402
+from zatlas.training import pipelines  # noqa: E402
 
 SPEC = ModelSpec("vae", "vae", 16, 8, (8, 16), 3, True, 5.0, 0.01)
 TRAIN = TrainSpec(
@@ -67,7 +68,7 @@ def test_epoch_order_is_a_permutation_seeded_by_seed_and_epoch_and_sorted_per_ba
 @pytest.mark.parametrize("placement", ["host", "mmap", "device"])
 def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement, monkeypatch):
     if placement == "mmap":
-        monkeypatch.setattr(tr, "HOST_MEMORY_LIMIT", 0)
+        monkeypatch.setattr(pipelines, "HOST_MEMORY_LIMIT", 0)
     images = np.load(data / "images.npy", mmap_mode="r")
     train_idx = tr.split_indices(data / "attributes.parquet", "train")
     valid_idx = tr.split_indices(data / "attributes.parquet", "valid")
@@ -75,7 +76,7 @@ def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement
     assert p.placement == placement and p.steps_per_epoch == math.ceil(len(train_idx) / 32)
     batches = [np.asarray(b) for b in p.train]
     assert len(batches) == 2 * p.steps_per_epoch  # epochs 1 and 2 (0-based) of 3
-    if placement == "device":  # row numbers into the bank that the model gathers from
+    if p.bank is not None:  # TensorFlow: row numbers into the bank the model gathers from
         bank = np.asarray(p.bank)
         batches = [bank[b] for b in batches]
     for e, epoch in enumerate((1, 2)):
@@ -83,18 +84,20 @@ def test_pipeline_gives_each_image_once_per_epoch_in_epoch_order(data, placement
         want = images[train_idx[tr.epoch_order(len(train_idx), 32, 9, epoch)]]
         np.testing.assert_array_equal(got, want)
     valid = np.concatenate([np.asarray(b) for b in p.valid])
-    if placement == "device":
+    if p.bank is not None:
         valid = bank[valid]
     np.testing.assert_array_equal(valid, images[valid_idx])
 
 
 def test_image_bank_is_used_on_one_device_when_it_fits(monkeypatch):
-    monkeypatch.setattr(tr, "gpu_memory_bytes", lambda: 80 * 1024**3)
+    monkeypatch.setattr(pipelines, "gpu_memory_bytes", lambda: 80 * 1024**3)
     gpu, cpu = ["CPU:/device:CPU:0", "GPU:/device:GPU:0"], ["CPU:/device:CPU:0"]
     assert tr.wants_device_bank("auto", 5 * 1024**3, 1, gpu)
     assert not tr.wants_device_bank("auto", 40 * 1024**3, 1, gpu)
     assert tr.wants_device_bank("auto", 1024, 1, cpu)  # host memory, gathered in the step
-    assert not tr.wants_device_bank("auto", tr.HOST_MEMORY_LIMIT + 1, 1, cpu)  # memory-mapped
+    assert not tr.wants_device_bank(
+        "auto", pipelines.HOST_MEMORY_LIMIT + 1, 1, cpu
+    )  # memory-mapped
     assert not tr.wants_device_bank("auto", 1024, 2, gpu)  # MirroredStrategy: tf.data splits
     assert tr.wants_device_bank(True, 1024, 1, cpu) and not tr.wants_device_bank(False, 1, 1, gpu)
 
@@ -324,15 +327,35 @@ def test_fingerprint_ignores_epochs_but_not_what_changes_the_training():
 # -- devices ------------------------------------------------------------------------------
 
 
-def test_cpu_warning_for_the_full_celeba_config_only():
-    cpu, gpu = ["CPU:/device:CPU:0"], ["CPU:/device:CPU:0", "GPU:/device:GPU:0"]
-    message = tr.warn_if_cpu(cpu, 162_770, 24, 96)
-    assert "WARNING" in message and "hours" in message
-    hours = float(message.split("estimated ")[1].split(" hours")[0])
-    assert hours == pytest.approx(tr.estimated_cpu_hours(162_770, 24, 96), abs=0.06)
-    assert hours > 1
-    assert tr.warn_if_cpu(gpu, 162_770, 24, 96) is None
-    assert tr.warn_if_cpu(cpu, 2400, 8, 64) is None  # the demo
+def test_cpu_warning_counts_every_model_left_at_the_measured_rate():
+    # the full config on 2 cores: 3 models x 24 epochs x 162,770 images at 420 images/s
+    message = tr.cpu_warning(420.0, 3 * 24 * 162_770, threads=2, models=3)
+    assert "WARNING" in message and "2 threads" in message and "420 images/s" in message
+    assert "about 7.8 h for this and 2 more models" in message  # 11,719,440 / 420 s
+    # on 16 threads (3,360 images/s) the same run still takes about an hour: warned
+    assert "about 58.1 min" in tr.cpu_warning(3360.0, 3 * 24 * 162_770, 16, 3)
+    assert tr.cpu_warning(420.0, 2 * 8 * 2400, 2, 2) is None  # the demo: 91 s
+
+
+def test_eta_arithmetic_known_answers():
+    assert tr.epoch_eta(300, 1272, 120.0) == pytest.approx(388.8)  # 0.4 s a batch, 972 left
+    mine, everyone = tr.run_eta([10.0, 14.0, 11.0], epochs_left=2, later_epochs=48)
+    assert (mine, everyone) == (22.0, 550.0)  # median 11 s x 2, and x (2 + 48)
+    assert [tr.format_duration(s) for s in (45, 600, 9000)] == ["45 s", "10.0 min", "2.5 h"]
+
+
+def test_progress_lines_inside_an_epoch_and_the_runs_eta_at_its_end(capsys):
+    guard = tr.LossGuard(tr.DivergenceCheck(None, None))
+    logger = tr.ProgressLogger(guard, 1000, 3, 100, 2, 2, True, 0.0)  # a line per batch
+    logger.set_params({"steps": 10})
+    logger.on_epoch_begin(0)
+    logger.on_train_batch_end(3, {})
+    logger.seconds = [20.0]  # as if an earlier epoch had taken 20 s
+    logger.on_epoch_end(0, {"loss": 1.0})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("epoch 1/3: batch 4/10, ") and "epoch ends in" in lines[0]
+    # median(20, ~0) = 10 s x 2 epochs left, and x (2 + 2 models x 3 epochs)
+    assert "about 20 s left, 80 s for all 3 models still to train" in lines[1]
 
 
 MIRRORED = textwrap.dedent(
@@ -355,6 +378,7 @@ MIRRORED = textwrap.dedent(
 )
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute")
 def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device(data, tmp_path):
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
@@ -374,3 +398,68 @@ def test_mirrored_strategy_on_two_logical_cpus_trains_like_one_device(data, tmp_
     for key in ("loss", "reco_loss", "val_loss"):
         assert two["final"][key] == pytest.approx(one["final"][key], rel=0.05)
     assert two["final"]["kl_loss"] > 0
+
+
+# -- backup lock, logs ----------------------------------------------------------------------
+
+
+def test_a_second_writer_of_the_backup_folder_stops_with_a_clear_message(tmp_path):
+    first = tr.Backup(tmp_path / "b", "print-1")
+    with first:
+        with pytest.raises(ZatlasError, match=rf"another training \(process {os.getpid()}\)"):
+            tr.Backup(tmp_path / "b", "print-1").lock()
+        first.clear()  # a stale backup is cleared, the lock stays held
+        with pytest.raises(ZatlasError, match="is writing the backup"):
+            tr.Backup(tmp_path / "b", "print-1").lock()
+    with tr.Backup(tmp_path / "b", "print-1") as second:  # released: the next run may write
+        second.remove()
+    assert not (tmp_path / "b").exists()
+
+
+NOISY = """\
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+I0000 00:00:1795776671.194038   15831 port.cc:153] oneDNN custom operations are on.
+I0000 00:00:1795776671.194276   15831 cudart_stub.cc:31] Could not find cuda drivers on your \
+machine, GPU will not be used.
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+I0000 00:00:1795776675.870153   15831 port.cc:153] oneDNN custom operations are on.
+I0000 00:00:1795776675.870769   15831 cudart_stub.cc:31] Could not find cuda drivers on your \
+machine, GPU will not be used.
+E0000 00:00:1795776679.618583   15831 cuda_platform.cc:52] failed call to cuInit: INTERNAL: \
+CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)
+E0000 00:00:1795776679.700000   15831 other.cc:9] a real error
+devices: CPU only (no GPU visible)
+"""
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_stage_logs_drop_the_cuda_probe_and_repeated_lines_on_a_cpu_machine(
+    tmp_path, monkeypatch, gpu
+):
+    from zatlas import logs
+
+    monkeypatch.setattr(logs, "nvidia_device_present", lambda: gpu)
+    log = tmp_path / "stage.log"
+    with logs.redirect_fds(log):
+        os.write(2, NOISY.encode())
+        os.write(1, b"from Python\n")
+    lines = log.read_text().splitlines()
+    assert sum("oneDNN" in line for line in lines) == 1
+    assert not any("absl::InitializeLog" in line for line in lines)
+    assert sum("cuInit" in line or "cuda drivers" in line for line in lines) == (2 if gpu else 0)
+    assert lines[-3:] == [
+        "E0000 00:00:1795776679.700000   15831 other.cc:9] a real error",
+        "devices: CPU only (no GPU visible)",
+        "from Python",
+    ]
+
+
+def test_the_train_stage_counts_the_models_still_to_train(tmp_path):
+    from zatlas.stages.train import untrained
+
+    for name in ("ae", "vae"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "ae" / "encoder.keras").write_text("")  # trained already
+    models = ["ae", "vae_tiny", "vae"]
+    assert untrained(models, "vae", tmp_path / "vae" / "encoder.keras") == ["vae_tiny"]
+    assert untrained(models, "ae", tmp_path / "ae" / "encoder.keras") == ["vae_tiny", "vae"]

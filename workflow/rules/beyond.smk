@@ -33,6 +33,7 @@ rule structure:
         settings=ANALYSIS["structure"],
         planes=ANALYSIS["pca"]["planes"],
         zooms=ANALYSIS["pca"]["zooms"],
+        scale=ANALYSIS["scale"],
         tsne_iter=ANALYSIS["tsne"]["n_iter"],
         seed=config["seed"],
     script:
@@ -142,6 +143,37 @@ rule attributes:
         seed=config["seed"],
     script:
         "../scripts/attributes.py"
+
+
+rule umap:
+    input:
+        z=latents("z"),
+    output:
+        embeddings="results/{run}/analysis/{model}/umap/embeddings.csv",
+        summary="results/{run}/analysis/{model}/umap/summary.json",
+        figure=report(
+            "results/{run}/analysis/{model}/umap/umap.png",
+            caption="../report/umap.rst",
+            category="UMAP",
+            subcategory="{model}",
+        ),
+    log:
+        logs("umap/{model}.log"),
+    benchmark:
+        benchmarks("umap/{model}.tsv")
+    conda:
+        "../../envs/zatlas.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+    params:
+        settings=ANALYSIS["umap"],
+        n_points=ANALYSIS["tsne"]["n_points"],
+        pca_components=ANALYSIS["tsne"]["pca_components"],
+        recall_queries=ANALYSIS["tsne"]["recall_queries"],
+        seed=config["seed"],
+    script:
+        "../scripts/umap.py"
 
 
 rule kl_sweep:

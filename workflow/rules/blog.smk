@@ -30,6 +30,7 @@ rule axes:
         table="results/{run}/analysis/{model}/axes/table.csv",
         density="results/{run}/analysis/{model}/axes/density.csv",
         dominant="results/{run}/analysis/{model}/axes/dominant.csv",
+        summary="results/{run}/analysis/{model}/axes/summary.json",
         figure_all=report(
             "results/{run}/analysis/{model}/axes/all_axes.png",
             caption="../report/axes-all_axes.rst",
@@ -50,6 +51,7 @@ rule axes:
         "../../envs/zatlas.yaml"
     params:
         settings=ANALYSIS["axes"],
+        scale=ANALYSIS["scale"],
     script:
         "../scripts/axes.py"
 
@@ -67,6 +69,7 @@ rule pca:
             subcategory="{model}",
         ),
         zoom_table="results/{run}/analysis/{model}/pca/zoom_counts.csv",
+        summary="results/{run}/analysis/{model}/pca/summary.json",
         planes_figure=report(
             "results/{run}/analysis/{model}/pca/pc_planes.png",
             caption="../report/pca-pc_planes.rst",
@@ -88,6 +91,7 @@ rule pca:
     threads: 2
     params:
         settings=ANALYSIS["pca"],
+        scale=ANALYSIS["scale"],
         seed=config["seed"],
     script:
         "../scripts/pca.py"

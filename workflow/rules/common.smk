@@ -4,14 +4,20 @@ import re
 from zatlas.config import (
     ModelSpec,
     TrainSpec,
+    dataset_name,
     n_available,
     tsne_variants,
     validate_config,
 )
+from zatlas.config_file import check_config_files
+from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
+from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.registry import report_stages
 
 try:
+    # duplicate keys and non-finite numbers, named by file and line
+    check_config_files(workflow.configfiles)
     _resolved = validate_config(
         config,
         os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
@@ -32,10 +38,7 @@ MODELS = list(config["models"])
 VAES = [m for m, spec in config["models"].items() if spec["type"] == "vae"]
 AES = [m for m in MODELS if m not in VAES]
 TSNE = tsne_variants(config)
-if config["data"]["dataset"] == "synthetic":
-    DATASET = f"synthetic_n{n_available(config)}_seed{config['seed']}"
-else:
-    DATASET = "celeba"
+DATASET = dataset_name(config)
 ANALYSIS = config["analysis"]
 
 
@@ -44,6 +47,28 @@ wildcard_constraints:
     model=one_of(MODELS),
     dataset=DATASET,
     variant=one_of(TSNE),
+
+
+def explore_variants():
+    """The t-SNE variants the explorer shows: the config's list, or by default the first
+    variant on the most points."""
+    chosen = ANALYSIS["explore"]["tsne"]
+    if chosen is None:
+        most = max(v["n_points"] for v in TSNE.values())
+        return [next(name for name, v in TSNE.items() if v["n_points"] == most)]
+    unknown = [v for v in chosen if v not in TSNE]
+    if unknown:
+        raise WorkflowError(
+            f"analysis.explore.tsne names unknown t-SNE variants {unknown}; "
+            f"the config's variants are: {', '.join(TSNE)}"
+        )
+    return list(chosen)
+
+
+TRAVERSAL_GRIDS = traversal_grid_names(
+    ANALYSIS["traversals"]["n_axes"], ANALYSIS["traversals"]["n_components"]
+)
+EXPLORE_VARIANTS = explore_variants()
 
 
 def logs(path):
@@ -77,6 +102,8 @@ def report_inputs(wildcards):
     over = {"model": MODELS, "vae": VAES, "variant": MODELS, "run": [None]}
     files = []
     for stage in report_stages():
+        if stage.name == "attributes" and not attribute_names(config):
+            continue  # a folder data set without an attributes file
         outputs = list(getattr(rules, stage.name).output)
         for model in over[stage.per]:
             for variant in TSNE if stage.per == "variant" else [None]:

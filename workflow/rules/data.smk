@@ -14,6 +14,10 @@ rule acquire:
         n_images=n_available(config),
         seed=config["seed"],
         sources=config["data"]["sources"],
+        path=config["data"]["path"],
+        attributes=config["data"]["attributes"],
+        splits=config["data"]["splits"],
+        split_fractions=config["data"]["split_fractions"],
     script:
         "../scripts/acquire.py"
 
@@ -35,10 +39,15 @@ rule prepare:
     resources:
         mem_mb=4000,
     params:
+        dataset=config["data"]["dataset"],
         image_size=config["data"]["image_size"],
         crop=config["data"]["crop"],
         n_images=config["data"]["n_images"],
         on_corrupt=config["data"]["on_corrupt"],
         workers=config["data"]["workers"],
+        seed=config["seed"],
+        attribute_file=config["data"]["attributes"],
+        splits=config["data"]["splits"],
+        split_fractions=config["data"]["split_fractions"],
     script:
         "../scripts/prepare.py"

@@ -7,8 +7,16 @@ rule compare:
             rules.radius.output.summary, model=MODELS, allow_missing=True
         ),
         dominant=expand(rules.axes.output.dominant, model=MODELS, allow_missing=True),
+        axes=expand(rules.axes.output.summary, model=MODELS, allow_missing=True),
         kmeans=expand(rules.kmeans.output.summary, model=MODELS, allow_missing=True),
         vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
+        train=expand(rules.train.output.summary, model=MODELS, allow_missing=True),
+        intrinsic_dim=expand(
+            rules.intrinsic_dim.output.summary, model=MODELS, allow_missing=True
+        ),
+        structure=expand(
+            rules.structure.output.verdicts, model=MODELS, allow_missing=True
+        ),
     output:
         table="results/{run}/compare/compare.csv",
         figure=report(
@@ -28,7 +36,7 @@ rule compare:
     conda:
         "../../envs/zatlas.yaml"
     params:
-        models=MODELS,
+        models=config["models"],
         vaes=VAES,
         z_dim=config["architecture"]["z_dim"],
     script:

@@ -30,6 +30,7 @@ rule train:
         model_spec=model_spec,
         training=TrainSpec.from_config(config),
         backup_dir="results/{run}/models/{model}/backup",
+        models=list(config["models"]),
     script:
         "../scripts/train.py"
 

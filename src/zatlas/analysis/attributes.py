@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
+
+from zatlas.analysis import kmeans
 
 
 def kmeans_labels(z: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Cluster of every point, from the study's one k-means fit (analysis.kmeans)."""
     x = np.ascontiguousarray(z, dtype=np.float32)
-    return KMeans(n_clusters=k, n_init=1, random_state=seed).fit_predict(x)
+    centres, _, _ = kmeans.fit_kmeans(x, k, seed)
+    return kmeans.labels_of(x, centres)
 
 
 def attribute_nmi(labels: np.ndarray, attributes: pd.DataFrame) -> pd.DataFrame:

@@ -66,3 +66,98 @@ def mode_and_fwhm(centers: np.ndarray, counts: np.ndarray, sigma_bins: float = 2
     raw = crossing(1) - crossing(-1)
     added = 8 * np.log(2) * ((sigma_bins * width) ** 2 + width**2 / 12)
     return float(centers[peak]), float(np.sqrt(max(raw**2 - added, (width) ** 2)))
+
+
+# Bin-free peak estimates. The figures keep the configured bin widths; the numbers that the
+# summaries and the report quote come from a Gaussian kernel density estimate (KDE) on a grid
+# far finer than its bandwidth, so they do not move with the bin width.
+
+# Bandwidth in units of the robust standard deviation. Mode and half-maximum crossings of a
+# KDE are noisier than the density itself (they depend on its slope), so the bandwidth is
+# larger than Silverman's density rule; its widening of the peak is removed from the FWHM.
+KDE_BANDWIDTH = 0.3
+# The maximum alone is noisier still (its error falls only as bandwidth^-1.5): it is taken
+# from a KDE twice as smooth, which moves the mode of a chi(256) radius by less than 0.003.
+MODE_SMOOTHING = 2.0
+FINE_BINS = 2048  # grid cells over +-8 robust sd: about 40 cells per bandwidth
+
+
+def robust_sd(values: np.ndarray) -> float:
+    """min(sd, IQR / 1.349): the sd of a Gaussian, and not inflated by a few outliers."""
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    sd = float(np.std(values))
+    iqr = float(q3 - q1) / 1.349
+    return min(sd, iqr) if iqr > 0 else sd
+
+
+def fine_grid(center: float, scale: float, lo: float, hi: float) -> np.ndarray:
+    """FINE_BINS + 1 edges over center +- 8 scale, clipped to [lo, hi] (values outside the
+    grid are too far out to move the peak)."""
+    lo, hi = max(lo, center - 8 * scale), min(hi, center + 8 * scale)
+    if hi <= lo:
+        hi = lo + 1e-12
+    return np.linspace(lo, hi, FINE_BINS + 1)
+
+
+def _refined_argmax(centers: np.ndarray, y: np.ndarray) -> float:
+    """Grid maximum moved to the vertex of the parabola through it and its neighbours."""
+    i = int(np.argmax(y))
+    if 0 < i < len(y) - 1:
+        a, b, c = y[i - 1], y[i], y[i + 1]
+        denom = a - 2 * b + c
+        if denom < 0:
+            return float(centers[i] + 0.5 * (centers[1] - centers[0]) * (a - c) / denom)
+    return float(centers[i])
+
+
+def kde_peak(edges: np.ndarray, counts: np.ndarray, bandwidth: float) -> dict:
+    """Mode, half-maximum centre and FWHM of the Gaussian KDE of finely binned values.
+
+    `mode` is the maximum of a KDE MODE_SMOOTHING times smoother, refined by a parabola
+    through the three grid points around it. `center` is the midpoint of the two
+    half-maximum crossings: equal to the mode for a symmetric peak and several times less
+    noisy, because an error in the peak height moves both crossings by the same amount in
+    opposite directions. `fwhm` is the crossing distance with the kernel's (and the fine
+    bins') widening subtracted in quadrature, exact for a Gaussian peak.
+    """
+    width = float(edges[1] - edges[0])
+    centers = (edges[:-1] + edges[1:]) / 2
+    if counts.sum() == 0 or bandwidth <= 0:
+        mid = float(centers[np.argmax(counts)]) if counts.sum() else float(centers.mean())
+        return {"mode": mid, "center": mid, "fwhm": 0.0, "bandwidth": float(bandwidth)}
+    y = smooth(counts, bandwidth / width)
+    mode = _refined_argmax(centers, smooth(counts, MODE_SMOOTHING * bandwidth / width))
+    i = int(np.argmax(y))
+    half = y[i] / 2
+
+    def crossing(direction: int) -> float:
+        j = i
+        while 0 <= j + direction < len(y) and y[j + direction] > half:
+            j += direction
+        k = j + direction
+        if not 0 <= k < len(y):
+            return float(centers[j])
+        return float(centers[j] + direction * width * (y[j] - half) / (y[j] - y[k]))
+
+    left, right = crossing(-1), crossing(1)
+    raw = right - left
+    added = 8 * np.log(2) * (bandwidth**2 + width**2 / 12)
+    fwhm = float(np.sqrt(max(raw**2 - added, 0.0)))
+    return {
+        "mode": mode,
+        "center": (left + right) / 2,
+        "fwhm": fwhm,
+        "bandwidth": float(bandwidth),
+    }
+
+
+def exact_peak(values: np.ndarray) -> dict:
+    """`kde_peak` of one sample, with the bandwidth KDE_BANDWIDTH x its robust sd."""
+    values = np.asarray(values, dtype=np.float64)
+    scale = robust_sd(values)
+    if scale == 0:
+        v = float(values[0])
+        return {"mode": v, "center": v, "fwhm": 0.0, "bandwidth": 0.0}
+    edges = fine_grid(float(np.median(values)), scale, float(values.min()), float(values.max()))
+    counts, _ = np.histogram(values, bins=edges)
+    return kde_peak(edges, counts, KDE_BANDWIDTH * scale)

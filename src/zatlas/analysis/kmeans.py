@@ -56,6 +56,17 @@ def _scan(x: np.ndarray, centres: np.ndarray, update: bool, chunk: int = CHUNK):
     return partial, counts, sums
 
 
+def labels_of(x: np.ndarray, centres: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
+    """Index of the nearest centre of every row of x."""
+    centres = np.asarray(centres, dtype=np.float32)
+    c_sq = np.einsum("ij,ij->i", centres, centres)
+    out = np.empty(len(x), dtype=np.int64)
+    for i in range(0, len(x), chunk):
+        xc = np.asarray(x[i : i + chunk], dtype=np.float32)
+        out[i : i + len(xc)] = np.argmin(c_sq - 2.0 * (xc @ centres.T), axis=1)
+    return out
+
+
 def squared_norm_total(x: np.ndarray, chunk: int = CHUNK) -> float:
     """Sum of |x_i|^2 over all rows (the constant part of every inertia on x)."""
     total = 0.0

@@ -29,29 +29,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
+from zatlas.analysis.subsample import subset
 from zatlas.errors import ZatlasError
 
 # scikit-learn counts the 250 early-exaggeration iterations inside max_iter; openTSNE does not.
 EARLY_EXAGGERATION_ITER = 250
 SCHEDULES = ("opentsne", "sklearn")
 DEFAULT_SCHEDULE = "opentsne"
-
-
-def subset(n_total: int, n_points: int, seed: int) -> np.ndarray:
-    """Sorted, seeded random row indices (all rows when n_points >= n_total)."""
-    if n_points >= n_total:
-        return np.arange(n_total)
-    return np.sort(np.random.default_rng(seed).choice(n_total, n_points, replace=False))
-
-
-def reduce_pca(x: np.ndarray, n_components: int | None, seed: int) -> np.ndarray:
-    """Scores on the first `n_components` PCs; `x` itself when n_components is None."""
-    if n_components is None:
-        return x
-    return PCA(n_components=n_components, random_state=seed).fit_transform(x)
 
 
 def sklearn_learning_rate(n: int, early_exaggeration: float) -> float:
@@ -169,6 +155,9 @@ def knn_recall(
     seed: int = 0,
 ) -> float:
     """Mean share of a point's k nearest neighbours in x that are also its k nearest in 2-D.
+
+    x is the latent points themselves (not a PCA-reduced input), so that every variant's
+    recall measures the same thing: how much of z's neighbourhoods the 2-D map keeps.
 
     `n_queries` seeded random points are scored (all points when None), each against all
     points, so the check stays cheap at 165,000 points.

@@ -75,3 +75,24 @@ def write_attributes(path: str | Path, image_ids, values: np.ndarray) -> None:
         fh.write(f"{len(image_ids)}\n{' '.join(CELEBA_ATTRIBUTES)} \n")
         for image_id, row in zip(image_ids, values, strict=True):
             fh.write(image_id + "".join(f"{int(v):3d}" for v in row) + "\n")
+
+
+def attribute_columns(table: pd.DataFrame) -> list[str]:
+    """The attribute columns of an attributes.parquet table: every column but the id and the
+    split (CelebA's 40, or a folder data set's own, or none)."""
+    return [c for c in table.columns if c not in ("image_id", "split")]
+
+
+def discrete_attributes(table: pd.DataFrame, max_levels: int = 20, bins: int = 4) -> pd.DataFrame:
+    """The attribute columns as labels for mutual information: flags and columns of at most
+    `max_levels` distinct values as they are, any other numeric column cut into `bins`
+    quantile bins (0 .. bins-1), so that a continuous column (an age, a score) is not
+    counted as thousands of one-image classes."""
+    out = {}
+    for name in attribute_columns(table):
+        col = table[name]
+        if col.nunique() <= max_levels:
+            out[name] = col.to_numpy()
+        else:
+            out[name] = pd.qcut(col, bins, labels=False, duplicates="drop").to_numpy()
+    return pd.DataFrame(out, index=table.index)

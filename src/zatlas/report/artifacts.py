@@ -32,7 +32,7 @@ def classify(path: str | Path) -> tuple[str, str]:
         return parts[i + 2], parts[i + 1]
     if "models" in parts and len(parts) > parts.index("models") + 2:
         return "train", parts[parts.index("models") + 1]
-    for topic in ("compare", "kl_sweep"):
+    for topic in ("compare", "kl_sweep", "explore"):
         if topic in parts:
             return topic, "all models"
     return "prepare", ""

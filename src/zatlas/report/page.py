@@ -22,13 +22,14 @@ from zatlas.report.markup import (
     rst_to_html,
     table_html,
 )
-from zatlas.report.provenance import provenance
+from zatlas.report.provenance import data_headline, provenance
+from zatlas.report.scorecard import render_scorecard
 from zatlas.report.summary import (
     findings,
+    headline_table,
     headline_verdicts,
     structure_verdicts,
     summary_by_quantity,
-    summary_table,
 )
 
 
@@ -55,6 +56,11 @@ def render_topic(
 
     topic_caption = read_caption(captions_dir, topic)
     parts = [f"<h2 id='{anchor(topic)}'>{html.escape(title)}</h2>"]
+    parts += [
+        f"<p class='explore'><a href='{html.escape(rel_path(page, out_dir))}'>"
+        f"Open the interactive explorer</a> ({html.escape(page.parent.name)}/index.html)</p>"
+        for page in interactive_pages(arts)
+    ]
     used_topic_caption = False
     rows = []
     for stem in stems:
@@ -100,11 +106,17 @@ def render_topic(
     return "\n".join(parts)
 
 
+def interactive_pages(arts: list[Artifact]) -> list[Path]:
+    """A stage's own HTML page: an index.html beside its summary (the explorer)."""
+    pages = {a.path.parent / "index.html" for a in arts if a.path.name == "summary.json"}
+    return sorted(p for p in pages if p.is_file())
+
+
 def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path) -> str:
-    summary = summary_table(arts, config)
+    summary = headline_table(arts)
     parts = ["<h2 id='summary'>Summary of findings</h2>"]
     if summary.empty:
-        parts.append("<p class='missing'>No analysis results found.</p>")
+        parts.append("<p class='missing'>No comparison table (compare.csv) found.</p>")
         return "\n".join(parts)
     parts.append("<ul class='findings'>")
     parts += [f"<li>{line}</li>" for line in findings(summary)]
@@ -116,13 +128,17 @@ def render_summary(arts: list[Artifact], config: dict, captions_dir: str | Path)
     if verdicts is not None:
         shown = headline_verdicts(verdicts)
         where = next(a.topic for a in arts if "verdict" in a.path.name.lower())
-        parts.append("<h3 id='verdicts'>Structure against the matched-Gaussian null</h3>")
+        parts.append("<h3 id='verdicts'>Structure verdicts, each against its null</h3>")
         parts.append(table_html(shown, max_rows=len(shown)))
         if len(shown) < len(verdicts):
+            n_tests = ""
+            if "n_tests" in shown:
+                counts = ", ".join(dict.fromkeys(str(int(n)) for n in shown["n_tests"].dropna()))
+                n_tests = f" (Bonferroni-corrected for {counts} tests per model)"
             parts.append(
-                f"<div class='caption'>the overall verdict per model; all {len(verdicts)} "
-                f"tests are in the <a href='#{anchor(where)}'>{html.escape(where)} "
-                "section</a></div>"
+                f"<div class='caption'>what each model's tests found{n_tests}; every test, "
+                "with its null, p-value and effect size, is in the "
+                f"<a href='#{anchor(where)}'>{html.escape(where)} section</a></div>"
             )
         parts.append(
             "<div class='caption'>"
@@ -143,6 +159,8 @@ def render_provenance(prov: dict, config: dict) -> str:
     if prov["source"].empty:
         parts.append("<p class='missing'>no source record</p>")
     else:
+        if headline := data_headline(prov["source"]):
+            parts.append(f"<p class='data-headline'><b>{html.escape(headline)}</b></p>")
         parts.append(table_html(prov["source"], max_rows=len(prov["source"])))
     parts.append("<h3 id='devices'>Training devices</h3>")
     if prov["devices"].empty:
@@ -200,7 +218,7 @@ def build_report(
     run = html.escape(str(config.get("run", "")))
     dataset = config.get("data", {}).get("dataset", "")
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    nav = [("summary", "Summary")] + [
+    nav = [("summary", "Summary"), ("scorecard", "Scorecard")] + [
         (anchor(t), TOPICS.get(t, t.replace("_", " ").capitalize())) for t in topics
     ]
     nav.append(("provenance", "Provenance"))
@@ -216,6 +234,7 @@ def build_report(
         "<nav>" + "".join(f"<a href='#{a}'>{html.escape(t)}</a>" for a, t in nav) + "</nav>",
         f"<div class='intro'>{render_intro(captions_dir, config)}</div>",
         render_summary(arts, config, captions_dir),
+        render_scorecard(arts, config, captions_dir),
     ]
     for topic in topics:
         parts.append(render_topic(topic, by_topic[topic], config, captions_dir, out.parent))

@@ -65,6 +65,27 @@ def data_source(source_json: str | Path | None) -> pd.DataFrame:
     return pd.DataFrame({"quantity": list(flat), "value": [str(v) for v in flat.values()]})
 
 
+def data_headline(source: pd.DataFrame) -> str | None:
+    """One sentence on what the data set is, when it is not the whole of a known one: a
+    verified subset of CelebA, or a folder of the user's own images."""
+    rec = dict(zip(source["quantity"], source["value"], strict=True))
+    if rec.get("subset") == "True":
+        splits = ", ".join(
+            f"{k.split('.', 1)[1]} {v}" for k, v in rec.items() if k.startswith("splits.")
+        )
+        return (
+            f"A subset of CelebA: {int(rec['n_images']):,} of the "
+            f"{int(rec.get('official_n_images', 202_599)):,} official images ({splits}), each "
+            "verified; the results describe this subset, not the whole of CelebA."
+        )
+    if rec.get("source") == "folder":
+        return (
+            f"Your own images: {int(rec['n_images']):,} images ({int(rec['total_bytes']):,} "
+            f"bytes) from {rec['path']}, content hash {rec['content_hash'][:16]}..."
+        )
+    return None
+
+
 def training_devices(arts: list[Artifact]) -> pd.DataFrame:
     rows = []
     for a in arts:

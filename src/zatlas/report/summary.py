@@ -20,8 +20,42 @@ def fmt(value, digits: int = 4) -> str:
     return str(value)
 
 
+# The headline columns of compare.csv that the summary shows, in this order.
+HEADLINE = (
+    "model",
+    "type",
+    "kl_factor",
+    "radius_peak",
+    "sqrt_z_dim",
+    "peak_over_sqrt_z_dim",
+    "radius_mean",
+    "radius_std",
+    "n_dominant_axes",
+    "dominant_axes",
+    "elbow_k",
+    "logvar_mean",
+    "abs_z_minus_mu_max",
+    "intrinsic_dim_",
+    "active_units",
+    "val_reco_loss",
+    "structure_verdict",
+)
+
+
+def headline_table(arts: list[Artifact]) -> pd.DataFrame:
+    """The headline numbers as the compare stage wrote them (compare.csv): the report never
+    computes them a second time. Empty when the run has no comparison table."""
+    path = find_file(arts, "compare", "all models", "compare.csv")
+    if path is None or not path.exists():
+        return pd.DataFrame()
+    frame = pd.read_csv(path)
+    cols = [c for h in HEADLINE for c in frame if c == h or (h.endswith("_") and c.startswith(h))]
+    return frame[list(dict.fromkeys(cols))]
+
+
 def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
-    """One row per model with the study's headline numbers; absent analyses leave NaN."""
+    """One row per model with the study's headline numbers; absent analyses leave NaN.
+    Computed once, by the compare stage, into compare.csv."""
     z_dim = config.get("architecture", {}).get("z_dim")
     rows = []
     for model in models_in(arts, config):
@@ -42,6 +76,7 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         if dominant:
             dom = pd.read_csv(dominant)
             row["n_dominant_axes"] = len(dom)
+            row["dominant_fwhm_median"] = float(dom["fwhm"].median()) if len(dom) else None
             row["dominant_axes"] = (
                 ", ".join(
                     f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
@@ -49,6 +84,12 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
                 )
                 or "none"
             )
+        axes = find_file(arts, "axes", model, "summary.json")
+        if axes:
+            ax = read_json(axes)
+            row["scale"], row["scale_unit"] = ax.get("scale"), ax.get("unit")
+            if ax.get("median_fwhm") and row.get("dominant_fwhm_median") is not None:
+                row["dominant_width_ratio"] = row["dominant_fwhm_median"] / ax["median_fwhm"]
         inertia = find_file(arts, "kmeans", model, "summary.json")
         if inertia:
             row["elbow_k"] = read_json(inertia).get("elbow_k")
@@ -57,6 +98,7 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
             vs = read_json(vae)
             row["logvar_mean"] = vs.get("logvar_mean")
             row["abs_z_minus_mu_max"] = vs.get("abs_z_minus_mu_max")
+            row["radius_rel_diff_mean"] = vs.get("radius_rel_diff_mean")
         dims = find_file(arts, "intrinsic_dim", model, "summary.json")
         if dims:
             ds = read_json(dims)
@@ -68,9 +110,13 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
         if train:
             final = read_json(train).get("final", {})
             row["val_reco_loss"] = final.get("val_reco_loss")
+            row["final_loss"] = final.get("loss")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    verdicts = headline_verdicts(structure_verdicts(arts))
+    verdicts = structure_verdicts(arts)
+    if verdicts is not None and "statistic" in verdicts:
+        overall = verdicts[verdicts["statistic"] == "overall"]
+        verdicts = verdicts if overall.empty else overall
     if verdicts is not None and "verdict" in verdicts and "model" in verdicts and not frame.empty:
         joined = verdicts.groupby("model")["verdict"].agg(
             lambda v: "; ".join(dict.fromkeys(map(str, v)))
@@ -87,12 +133,18 @@ def summary_by_quantity(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+HEADLINE_COLUMNS = ["model", "statistic", "null", "effect_size", "p_value", "n_tests", "verdict"]
+
+
 def headline_verdicts(verdicts: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The `overall` rows of a verdict table when it has them, else the whole table."""
+    """Per model, every test but the per-window void tests (which the `overall` row counts),
+    so that each null's verdict shows; the whole table when it has no `overall` row."""
     if verdicts is None or "statistic" not in verdicts:
         return verdicts
-    overall = verdicts[verdicts["statistic"] == "overall"]
-    return verdicts if overall.empty else overall.reset_index(drop=True)
+    if not (verdicts["statistic"] == "overall").any():
+        return verdicts
+    shown = verdicts[verdicts["statistic"] != "holes"].reset_index(drop=True)
+    return shown[[c for c in HEADLINE_COLUMNS if c in shown]]
 
 
 def structure_verdicts(arts: list[Artifact]) -> pd.DataFrame | None:
@@ -123,7 +175,7 @@ def findings(summary: pd.DataFrame) -> list[str]:
     for _, r in summary.iterrows():
         bits = []
         if pd.notna(r.get("radius_peak")):
-            text = f"z-points peak at radius {r['radius_peak']:.3g}"
+            text = f"z-points peak at radius {r['radius_peak']:.4g} (KDE mode, bin-free)"
             if pd.notna(r.get("peak_over_sqrt_z_dim")):
                 text += f", {r['peak_over_sqrt_z_dim']:.2f} × √z_dim = {r['sqrt_z_dim']:.3g}"
             bits.append(text)
@@ -132,6 +184,8 @@ def findings(summary: pd.DataFrame) -> list[str]:
             axes = re.findall(r"(\d+) \(centre", str(r.get("dominant_axes", "")))
             listed = ": " + ", ".join(axes) + (", …" if n > len(axes) else "") if n else ""
             bits.append(f"{n} dominant ax{'is' if n == 1 else 'es'}{listed}")
+            if n:
+                bits.append("axis centres and FWHM from a kernel density, bin-free")
         if pd.notna(r.get("logvar_mean")):
             bits.append(f"mean logvar {r['logvar_mean']:.3g}")
         if pd.notna(r.get("abs_z_minus_mu_max")):
@@ -139,7 +193,7 @@ def findings(summary: pd.DataFrame) -> list[str]:
         if pd.notna(r.get("elbow_k")):
             bits.append(f"k-means elbow at k = {int(r['elbow_k'])}")
         if isinstance(r.get("structure_verdict"), str):
-            bits.append(f"structure vs null: {r['structure_verdict']}")
+            bits.append(f"structure against its nulls: {r['structure_verdict']}")
         if bits:
             out.append(f"<b>{html.escape(r['model'])}</b>: " + html.escape("; ".join(bits)) + ".")
     return out

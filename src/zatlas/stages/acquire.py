@@ -1,5 +1,6 @@
-"""acquire: fill resources/<dataset>/ with the data set's raw files and write the record
-of where they came from (source, verification, every attempt) and their checksums."""
+"""acquire: fill resources/<dataset>/ with the data set's raw files (or, for a folder of
+your own images, its manifest) and write the record of where they came from (source,
+verification, every attempt, counts) and their checksums."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ def run(
     n_images: int,
     seed: int,
     sources=("gdrive", "kaggle", "huggingface"),
+    path=None,
+    attributes=None,
+    splits=None,
+    split_fractions=(0.8, 0.1, 0.1),
 ) -> None:
     from zatlas.data.celeba import md5sum
 
@@ -28,6 +33,10 @@ def run(
             "seed": seed,
             "md5": {p.name: md5sum(p) for p in (layout.zip, layout.partition, layout.attributes)},
         }
+    elif dataset == "folder":
+        from zatlas.data.folder import acquire_folder
+
+        record = acquire_folder(path, out_dir, attributes, splits, split_fractions, seed)
     else:
         from zatlas.data.celeba import acquire_celeba
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis import tsne as tsne_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis import pca as pca_an
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -26,17 +26,23 @@ def run(
     seed: int,
     threads: int = 1,
 ) -> None:
-    """NMI between k-means clusters of z and each CelebA attribute; PCA and t-SNE scatters
-    coloured by the chosen attributes."""
+    """NMI between k-means clusters of z and each attribute (CelebA's 40, or a folder data
+    set's own columns, continuous ones cut into quartiles); PCA and t-SNE scatters coloured
+    by the chosen attributes."""
     from zatlas.analysis import attributes as attr_an
-    from zatlas.data.attributes import CELEBA_ATTRIBUTES
+    from zatlas.data.attributes import discrete_attributes
     from zatlas.errors import ZatlasError
-    from zatlas.plots.structure import plot_attribute_scatters, plot_nmi
+    from zatlas.plots.attributes import plot_attribute_scatters, plot_nmi
 
     limit_threads(threads)
     zs = load(z)
     frame = pd.read_parquet(attributes)
-    names = [a for a in CELEBA_ATTRIBUTES if a in frame]
+    labels_of = discrete_attributes(frame)
+    if labels_of.columns.empty:
+        raise ZatlasError(
+            f"{attributes} has no attribute columns: give data.attributes a CSV of them "
+            "(README, 'Your own images')"
+        )
     idx = subset(len(zs), max_points, seed)
     if k >= len(idx):
         raise ZatlasError(
@@ -45,7 +51,7 @@ def run(
         )
     x = np.asarray(zs[idx], dtype=np.float32)
     labels = attr_an.kmeans_labels(x, k, seed)
-    nmi = attr_an.attribute_nmi(labels, frame.iloc[idx][names].reset_index(drop=True))
+    nmi = attr_an.attribute_nmi(labels, labels_of.iloc[idx].reset_index(drop=True))
     nmi.to_csv(table, index=False)
     best = nmi.iloc[0]
     write_json(
@@ -64,7 +70,7 @@ def run(
     plot_nmi(nmi, k, title(model, "k-means clusters against attributes"), nmi_figure)
 
     shown = list(color_by)
-    pcs = tsne_an.reduce_pca(x, 2, seed)
+    pcs = pca_an.reduce(x, 2)
     projections = {"PCA": (pcs, frame.iloc[idx][shown])}
     emb = pd.read_csv(tsne_embedding)
     projections["t-SNE"] = (

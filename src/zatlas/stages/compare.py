@@ -1,10 +1,13 @@
-"""compare: every model side by side: radius, dominant axes, k-means inertia and the VAE
-statistics in one table, and the radius and inertia curves overlaid."""
+"""compare: the study's headline numbers, one row per model, in compare.csv: the one table
+that the report's summary reads (radius, dominant axes, k-means, VAE statistics, intrinsic
+dimension, final validation loss, structure verdicts); radius and inertia curves overlaid."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from zatlas.report.artifacts import artifacts
+from zatlas.report.summary import summary_table
 from zatlas.stages.files import read_json
 
 
@@ -18,18 +21,25 @@ def run(
     radius_tables,
     radius_summaries,
     dominant,
+    axes,
     kmeans,
     vae,
+    train,
+    intrinsic_dim,
+    structure,
     table,
     figure,
     kmeans_figure,
-    models,
+    models: dict,
     vaes,
     z_dim: int,
 ) -> None:
-    """AE against each VAE in one table: radius, dominant axes, inertia, logvar statistics."""
+    """Every model in one table: the headline numbers, then the details behind them."""
     from zatlas.plots.figures import plot_inertia_overlay, plot_radius_overlay
 
+    read = [*radius_summaries, *dominant, *axes, *kmeans, *vae, *train, *intrinsic_dim, *structure]
+    headline = summary_table(artifacts(read), {"models": models, "architecture": {"z_dim": z_dim}})
+    models = list(models)
     radius_tables = _per_model(models, radius_tables, "radius_tables")
     dominant = _per_model(models, dominant, "dominant")
     kmeans = _per_model(models, kmeans, "kmeans")
@@ -47,15 +57,9 @@ def run(
         first, last = per_k.iloc[0], per_k.iloc[-1]
         row = {
             "model": model,
-            "radius_peak": rs["peak"],
-            "radius_mean": rs["mean"],
-            "radius_std": rs["std"],
-            "sqrt_z_dim": rs["gaussian_expectation"],
-            "n_dominant_axes": len(dom),
-            "dominant_axes": " ".join(
-                f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.head(5).itertuples()
+            "dominant_axes_all": " ".join(
+                f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.itertuples()
             ),
-            "elbow_k": km["elbow_k"],
             f"inertia_k{int(first['k'])}": first["mean"],
             f"inertia_k{int(last['k'])}": last["mean"],
             "inertia_ratio_last_first": last["mean"] / first["mean"],
@@ -81,6 +85,8 @@ def run(
                 }
             )
         rows.append(row)
-    pd.DataFrame(rows).to_csv(table, index=False)
+    details = pd.DataFrame(rows)
+    details = details[["model", *[c for c in details if c not in headline]]]
+    headline.merge(details, on="model", how="left").to_csv(table, index=False)
     plot_radius_overlay(densities, summaries, z_dim, figure)
     plot_inertia_overlay(inertias, kmeans_figure)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -28,7 +28,7 @@ def run(
     from zatlas.analysis.active_units import active_units
     from zatlas.analysis.structure import matched_gaussian
     from zatlas.errors import ZatlasError
-    from zatlas.plots.structure import plot_dimensions
+    from zatlas.plots.intrinsic_dim import plot_dimensions
 
     limit_threads(threads)
     zs = load(z)

@@ -12,7 +12,7 @@ from zatlas.stages.files import load, read_json
 
 
 def run(z, logvar, histories, dimensions, table, figure, models: dict, vaes, z_dim: int) -> None:
-    from zatlas.plots.structure import plot_kl_sweep
+    from zatlas.plots.kl_sweep import plot_kl_sweep
 
     z = _per_model(list(models), z, "z")
     histories = _per_model(list(models), histories, "histories")

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from zatlas.analysis import kmeans as kmeans_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 

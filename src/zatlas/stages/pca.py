@@ -7,8 +7,9 @@ import pandas as pd
 
 from zatlas.analysis import axes as axes_an
 from zatlas.analysis import pca as pca_an
-from zatlas.analysis.tsne import subset
-from zatlas.stages.files import limit_threads, load, title
+from zatlas.analysis import scale as scale_an
+from zatlas.analysis.subsample import subset
+from zatlas.stages.files import limit_threads, load, title, write_json
 
 
 def run(
@@ -17,6 +18,7 @@ def run(
     variance,
     variance_figure,
     zoom_table,
+    summary,
     planes_figure,
     axis_planes_figure,
     model: str,
@@ -26,6 +28,7 @@ def run(
     seed,
     axis_planes=None,
     threads: int = 1,
+    scale="relative",
 ) -> None:
     """PC planes and planes of original axes (by default the two most dominant ones)."""
     from zatlas.errors import ConfigError
@@ -38,29 +41,46 @@ def run(
     table.to_csv(variance, index=False)
     plot_pca_variance(table, title(model, "PCA explained variance"), variance_figure)
 
+    per_axis = pd.read_csv(axes_table)
     if axis_planes is None:
-        axis_planes = [axes_an.top_axes(pd.read_csv(axes_table), 2)]
+        axis_planes = [axes_an.top_axes(per_axis, 2)]
     bad = [p for p in axis_planes if max(p) >= zs.shape[1] or p[0] == p[1]]
     if bad:
         raise ConfigError(
             f"config key 'analysis.pca.axis_planes': {bad} needs two different 0-based axes "
             f"below z_dim = {zs.shape[1]}"
         )
+    # one unit for every plane, so the windows of PC and axis planes are the same squares
+    lengths = scale_an.describe(scale, per_axis["std"])
+    sides = scale_an.lengths(zooms, scale, per_axis["std"])
     shown = subset(len(zs), max_points, seed)
     pc_planes = {f"PC{a}/PC{b}": scores[:, [a - 1, b - 1]] for a, b in planes}
     # a column pair of the memory map: N x 2 values read, nothing else copied
     ax_planes = {f"axis {a}/axis {b}": np.asarray(zs[:, [a, b]]) for a, b in axis_planes}
-    counts = pca_an.zoom_counts({**pc_planes, **ax_planes}, zooms)
+    counts = pca_an.zoom_counts({**pc_planes, **ax_planes}, zooms, lengths["unit"])
     counts.to_csv(zoom_table, index=False)
+    write_json(summary, {"model": model, **lengths, "zooms": list(zooms), "sides": sides})
+    labels = [zoom_label(z, s, scale) for z, s in zip(zooms, sides, strict=True)]
     plot_planes(
         {k: v[shown] for k, v in pc_planes.items()},
-        zooms,
+        sides,
         title(model, "PC planes"),
         planes_figure,
+        labels,
     )
     plot_planes(
         {k: v[shown] for k, v in ax_planes.items()},
-        zooms,
+        sides,
         title(model, "planes of original axes"),
         axis_planes_figure,
+        labels,
     )
+
+
+def zoom_label(zoom, side, scale: str) -> str:
+    """A panel's title: the configured zoom and, when relative, the side it became."""
+    if zoom is None:
+        return "full view"
+    if scale == "relative":
+        return f"side {zoom:g} σ̃ = {side:.3g}"
+    return f"side {zoom:g}"

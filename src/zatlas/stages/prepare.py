@@ -6,21 +6,37 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+CELEBA_CROP = 178  # the face square of CelebA's 178x218 aligned images
+
 
 def run(
     source,
     images,
     attributes,
     summary,
+    dataset: str,
     image_size: int,
-    crop: int,
+    crop,
     n_images,
     on_corrupt: str,
     workers: int,
+    seed: int = 0,
+    attribute_file=None,
+    splits=None,
+    split_fractions=(0.8, 0.1, 0.1),
     threads: int = 1,
 ) -> None:
     from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout
 
-    spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
-    result = prepare_celeba_layout(Path(source).parent, images, attributes, summary, spec)
+    if dataset == "folder":
+        from zatlas.data.folder import prepare_folder
+
+        spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
+        result = prepare_folder(
+            source, images, attributes, summary, spec, attribute_file, splits, split_fractions, seed
+        )
+    else:
+        crop = CELEBA_CROP if crop is None else crop
+        spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
+        result = prepare_celeba_layout(Path(source).parent, images, attributes, summary, spec)
     print(json.dumps(result, indent=2))

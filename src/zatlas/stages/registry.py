@@ -28,14 +28,19 @@ STAGES: tuple[Stage, ...] = (
     Stage("axes", "Number density along the axes", "model"),
     Stage("pca", "PCA", "model"),
     Stage("tsne", "t-SNE", "variant"),
+    Stage("umap", "UMAP", "model"),
     Stage("kmeans", "k-means inertia", "model"),
     Stage("vae_stats", "VAE statistics", "vae"),
     Stage("samples", "Images from random z-points", "model"),
     # beyond the blog
-    Stage("structure", "Structure against a matched-Gaussian null", "model"),
+    Stage("structure", "Structure against its nulls", "model"),
     Stage("intrinsic_dim", "Intrinsic dimension and active units", "model"),
     Stage("sampling", "Sampling strategies: how on-manifold are the samples?", "model"),
     Stage("attributes", "k-means clusters against the image attributes", "model"),
+    # what is where
+    Stage("traversals", "Traversals: what a direction changes in a face", "model"),
+    Stage("interpolations", "Interpolations: the straight line against the data's path", "model"),
+    Stage("explore", "Interactive explorer", "run"),
     # all models together
     Stage("kl_sweep", "Models against their KL factor", "run"),
     Stage("compare", "All models side by side", "run"),

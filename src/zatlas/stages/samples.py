@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from zatlas.analysis import samples as samples_an
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title
 
 
@@ -32,7 +32,7 @@ def run(
     from zatlas.analysis import density
     from zatlas.decoding_checks import cycle_errors
     from zatlas.encoding import load_model
-    from zatlas.plots.structure import plot_image_rows, plot_sampling_scores
+    from zatlas.plots.sampling import plot_image_rows, plot_sampling_scores
 
     limit_threads(threads, tensorflow=True)
     zs = load(z)

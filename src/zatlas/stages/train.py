@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from zatlas.config import ModelSpec, TrainSpec
@@ -19,6 +21,7 @@ def run(
     model_spec: ModelSpec,
     training: TrainSpec,
     backup_dir,
+    models: list[str] | None = None,
     threads: int = 1,
 ) -> None:
     from zatlas.plots.figures import plot_history
@@ -26,6 +29,23 @@ def run(
 
     limit_threads(threads, tensorflow=True)
     train_model(
-        images, attributes, model_spec, training, encoder, decoder, history, summary, backup_dir
+        images,
+        attributes,
+        model_spec,
+        training,
+        encoder,
+        decoder,
+        history,
+        summary,
+        backup_dir,
+        later_models=len(untrained(models or [], model_spec.name, encoder)),
+        threads=threads,
     )
     plot_history(pd.read_csv(history), title(model_spec.name, "training losses"), figure)
+
+
+def untrained(models: list[str], name: str, encoder) -> list[str]:
+    """The config's other models without an encoder beside this one's: still to train
+    (for the run's ETA and the CPU warning)."""
+    folder = Path(encoder).parent.parent
+    return [m for m in models if m != name and not (folder / m / Path(encoder).name).exists()]

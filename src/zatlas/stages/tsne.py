@@ -8,7 +8,9 @@ import time
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -30,9 +32,9 @@ def run(
 
     limit_threads(threads)
     zs = load(z)
-    idx = tsne_an.subset(len(zs), variant_settings["n_points"], seed)
-    x = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
-    x = tsne_an.reduce_pca(x, variant_settings["pca_components"], seed)
+    idx = subset(len(zs), variant_settings["n_points"], seed)
+    rows = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
+    x = pca_an.reduce(rows, variant_settings["pca_components"])
     start = time.perf_counter()
     emb, kl = tsne_an.run_tsne(
         x,
@@ -44,7 +46,8 @@ def run(
         variant_settings["schedule"],
     )
     seconds = time.perf_counter() - start
-    recall = tsne_an.knn_recall(x, emb, 10, recall_queries, seed)
+    # neighbours in z itself, not in the PCA-reduced input, so that variants are comparable
+    recall = tsne_an.knn_recall(rows, emb, 10, recall_queries, seed)
     out = pd.DataFrame({"index": idx, "x": emb[:, 0], "y": emb[:, 1]})
     colors = None
     if color_by:

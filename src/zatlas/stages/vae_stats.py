@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zatlas.analysis.tsne import subset
+from zatlas.analysis.subsample import subset
 from zatlas.analysis.vae_stats import vae_statistics, vae_table
 from zatlas.stages.files import load, title, write_json
 

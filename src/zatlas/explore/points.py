@@ -1,0 +1,110 @@
+"""The explorer's per-point table: one row per embedded face, every view's coordinates.
+
+Pure numpy/pandas. The views of one model (t-SNE embeddings, PC planes) share this table,
+so a selection made on one view selects the same faces on the others. A view that lacks a
+face (a t-SNE of a smaller subset) has NaN coordinates there and simply does not draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zatlas.errors import ZatlasError
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class Points:
+    """Columns aligned with `rows` (indices into the run's images and latents)."""
+
+    rows: np.ndarray
+    ids: list[str]
+    split: np.ndarray  # uint8 code into `split_names`
+    split_names: list[str]
+    radius: np.ndarray
+    cluster: np.ndarray
+    attr_lo: np.ndarray  # bits 0..31 of the attributes, uint32
+    attr_hi: np.ndarray  # bits 32..63
+    attribute_names: list[str]
+    views: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 2) float32
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def union_rows(view_rows: list[np.ndarray]) -> np.ndarray:
+    """Sorted union of the rows that any view shows."""
+    if not view_rows:
+        raise ZatlasError("the explorer needs at least one view (a t-SNE embedding or a PC plane)")
+    return np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in view_rows]))
+
+
+def align_view(rows: np.ndarray, view_rows: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """(len(rows), 2) float32: the view's coordinates at `rows`, NaN where it has none."""
+    out = np.full((len(rows), 2), np.nan, dtype=np.float32)
+    pos = np.searchsorted(rows, view_rows)
+    ok = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == view_rows)
+    out[pos[ok]] = np.asarray(xy, dtype=np.float32)[ok]
+    return out
+
+
+def attribute_bits(frame: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two uint32 bit masks: bit j set when attribute names[j] is true (> 0, so CelebA's
+    -1/1 and 0/1 codings both work)."""
+    if len(names) > 64:
+        raise ZatlasError(f"at most 64 attributes fit the explorer, got {len(names)}")
+    lo = np.zeros(len(frame), dtype=np.uint32)
+    hi = np.zeros(len(frame), dtype=np.uint32)
+    for j, name in enumerate(names):
+        on = frame[name].to_numpy() > 0
+        if j < 32:
+            lo |= on.astype(np.uint32) << np.uint32(j)
+        else:
+            hi |= on.astype(np.uint32) << np.uint32(j - 32)
+    return lo, hi
+
+
+def split_codes(split: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """uint8 codes, CelebA's three splits first in their usual order, then any others."""
+    values = pd.Series(split).astype(str)
+    names = [s for s in SPLITS if s in set(values)] + sorted(set(values) - set(SPLITS))
+    return values.map({n: i for i, n in enumerate(names)}).to_numpy(np.uint8), names
+
+
+def assemble(
+    views: dict[str, tuple[np.ndarray, np.ndarray]],
+    attributes: pd.DataFrame,
+    attribute_names: list[str],
+    radius: np.ndarray,
+    cluster: np.ndarray,
+) -> Points:
+    """The table of every face any view shows.
+
+    `views` maps a view name to (its rows, its (n, 2) coordinates); `attributes` has one
+    row per image (image_id, split and the attribute columns); `radius` and `cluster`
+    have one entry per image.
+    """
+    rows = union_rows([r for r, _ in views.values()])
+    frame = attributes.iloc[rows]
+    ids = frame["image_id"].astype(str).tolist() if "image_id" in frame else [str(r) for r in rows]
+    # codes over every image, so that a split keeps its colour on every model's page
+    split, split_names = split_codes(
+        attributes["split"].to_numpy() if "split" in attributes else np.full(len(attributes), "")
+    )
+    lo, hi = attribute_bits(frame, attribute_names)
+    return Points(
+        rows=rows,
+        ids=ids,
+        split=split[rows],
+        split_names=split_names,
+        radius=np.asarray(radius, dtype=np.float32)[rows],
+        cluster=np.asarray(cluster, dtype=np.int32)[rows],
+        attr_lo=lo,
+        attr_hi=hi,
+        attribute_names=list(attribute_names),
+        views={name: align_view(rows, r, xy) for name, (r, xy) in views.items()},
+    )

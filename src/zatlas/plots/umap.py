@@ -1,0 +1,26 @@
+"""The UMAP embeddings of one model, one panel per variant."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from zatlas.plots import save, scatter_style
+
+
+def plot_embeddings(embeddings: dict[str, np.ndarray], title: str, path) -> None:
+    cols = min(len(embeddings), 3)
+    rows = math.ceil(len(embeddings) / cols)
+    fig, axs = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False)
+    for ax in axs.flat[len(embeddings) :]:
+        ax.axis("off")
+    for ax, (name, emb) in zip(axs.flat, embeddings.items(), strict=False):
+        ax.scatter(emb[:, 0], emb[:, 1], **scatter_style(len(emb)))
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(name, fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    save(fig, path)

@@ -1,0 +1,94 @@
+"""explore: results/<run>/explore/index.html, an interactive page per run that opens from
+disk and shows, per model, every point of its t-SNE embeddings and PC planes with the face
+behind each point (see zatlas.explore)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zatlas.stages.files import limit_threads, load, write_json
+
+
+def model_points(
+    zs, frame, names, embeddings, variants, planes, k, kmeans_points, max_points, seed
+):
+    """One model's table of points: its t-SNE views, its PC planes on the same faces, each
+    face's radius and k-means cluster."""
+    from zatlas.analysis import kmeans as kmeans_an
+    from zatlas.analysis import pca as pca_an
+    from zatlas.analysis.subsample import subset
+    from zatlas.explore.points import assemble
+
+    views = {}
+    for variant, path in zip(variants, embeddings, strict=True):
+        emb = pd.read_csv(path)
+        views[f"t-SNE {variant}"] = (emb["index"].to_numpy(), emb[["x", "y"]].to_numpy())
+    shown = (
+        np.unique(np.concatenate([r for r, _ in views.values()]))
+        if views
+        else subset(len(zs), max_points, seed)
+    )
+    _, scores = pca_an.fit_pca(zs, max(max(p) for p in planes), seed)
+    for a, b in planes:
+        views[f"PC{a}/PC{b}"] = (shown, scores[shown][:, [a - 1, b - 1]])
+    x = np.asarray(zs[shown], dtype=np.float32)
+    centres, _, _ = kmeans_an.fit_kmeans(zs, min(k, len(zs) - 1), seed, fit_points=kmeans_points)
+    cluster = np.zeros(len(zs), dtype=np.int32)
+    cluster[shown] = kmeans_an.labels_of(x, centres)
+    radius = np.zeros(len(zs), dtype=np.float32)
+    radius[shown] = np.linalg.norm(x.astype(np.float64), axis=1)
+    return assemble(views, frame, names, radius, cluster)
+
+
+def run(
+    images,
+    attributes,
+    z,
+    embeddings,
+    index,
+    pages,
+    summary,
+    models: list[str],
+    variants: list[str],
+    planes,
+    k: int,
+    kmeans_points: int,
+    max_points: int,
+    thumb: int,
+    sheet_px: int,
+    quality: int,
+    seed: int,
+    threads: int = 1,
+) -> None:
+    """`z` has one file per model; `embeddings` one per model and variant, model-major."""
+    from zatlas.data.attributes import attribute_columns
+    from zatlas.explore.build import write_explorer
+
+    limit_threads(threads)
+    frame = pd.read_parquet(attributes)
+    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits; others stay out
+    names = [
+        c
+        for c in attribute_columns(frame)
+        if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() <= 2
+    ][:64]
+    out = Path(index).parent
+    for old in ("thumbs", "static"):  # files of an earlier run that are no declared output
+        shutil.rmtree(out / old, ignore_errors=True)
+    tables = {}
+    for m, model in enumerate(models):
+        mine = embeddings[m * len(variants) : (m + 1) * len(variants)]
+        tables[model] = model_points(
+            load(z[m]), frame, names, mine, variants, planes, k, kmeans_points, max_points, seed
+        )
+    result = write_explorer(out, load(images), tables, thumb, sheet_px, quality)
+    result["mb_on_disk"] = round(result.pop("bytes") / 1e6, 2)
+    result["sprite_mb"] = round(result.pop("sprite_bytes") / 1e6, 2)
+    missing = [p for p in pages if not Path(p).is_file()]
+    if missing:  # the rule's page names and the builder's must agree
+        raise RuntimeError(f"explore: pages not written: {missing}")
+    write_json(summary, result)

@@ -1,0 +1,71 @@
+"""umap: UMAP embeddings of one model's z on the same subsets as t-SNE (on z at every
+size, and after PCA), with the kNN recall of each against z."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from zatlas.analysis import pca as pca_an
+from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.subsample import subset
+from zatlas.analysis.umap import run_umap
+from zatlas.stages.files import limit_threads, load, title, write_json
+
+
+def variants(n_total: int, n_points, pca_components) -> dict[str, tuple[int, int | None]]:
+    """t-SNE's subsets: every size on z, and each PCA size on the first size."""
+    counts = sorted({min(n, n_total) for n in n_points})
+    out = {f"z-n{n}": (n, None) for n in counts}
+    out.update({f"pca{c}-n{counts[0]}": (counts[0], c) for c in pca_components})
+    return out
+
+
+def run(
+    z,
+    embeddings,
+    summary,
+    figure,
+    model: str,
+    n_points,
+    pca_components,
+    n_neighbors: int,
+    min_dist: float,
+    recall_queries: int,
+    seed: int,
+    threads: int = 1,
+) -> None:
+    from zatlas.plots.umap import plot_embeddings
+
+    limit_threads(threads)
+    zs = load(z)
+    rows, frames, shown = [], [], {}
+    for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
+        idx = subset(len(zs), n, seed)
+        x = np.asarray(zs[idx], dtype=np.float32)
+        start = time.perf_counter()
+        emb = run_umap(pca_an.reduce(x, comps), n_neighbors, min_dist, seed)
+        seconds = time.perf_counter() - start
+        rows.append(
+            {
+                "variant": name,
+                "n_points": int(n),
+                "pca_components": comps,
+                # against z itself, whatever the input was, so variants compare
+                "knn_recall_10": tsne_an.knn_recall(x, emb, 10, recall_queries, seed),
+                "seconds": seconds,
+            }
+        )
+        frames.append(pd.DataFrame({"variant": name, "index": idx, "x": emb[:, 0], "y": emb[:, 1]}))
+        shown[name] = emb
+        print(
+            f"UMAP {name}: {seconds:.1f} s, recall@10 {rows[-1]['knn_recall_10']:.3f}", flush=True
+        )
+    pd.concat(frames, ignore_index=True).to_csv(embeddings, index=False)
+    write_json(
+        summary,
+        {"model": model, "n_neighbors": n_neighbors, "min_dist": min_dist, "variants": rows},
+    )
+    plot_embeddings(shown, title(model, "UMAP"), figure)
