@@ -146,6 +146,7 @@ def test_analysis_numbers_beside_every_figure(smoke_run):
         for variant, dim in (("z-n240-p10-ee12", 32), ("pca2-n150-p10-ee12", 2)):
             t = json.loads((a / f"{model}/tsne/{variant}.json").read_text())
             assert t["input_dim"] == dim and 0 < t["knn_recall_10"] <= 1
+            assert t["schedule"] == "opentsne"
         km = json.loads((a / f"{model}/kmeans/summary.json").read_text())
         assert km["n_fits"] == 12 and km["n_points"] == 240
         assert len(pd.read_csv(a / f"{model}/kmeans/sweep.csv")) == 12

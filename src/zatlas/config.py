@@ -226,6 +226,7 @@ def tsne_variants(cfg: Mapping) -> dict[str, dict]:
             "early_exaggeration": float(ee),
             "pca_components": pca,
             "n_iter": tsne["n_iter"],
+            "schedule": tsne["schedule"],
         }
 
     for n in counts:

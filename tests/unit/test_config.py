@@ -18,6 +18,8 @@ def test_defaults_are_filled(schema_path):
     assert cfg["training"]["learning_rate"] == 0.0005
     assert cfg["models"]["vae_tiny"]["kl_factor"] == 1e-5
     assert cfg["analysis"]["tsne"]["params"][0]["early_exaggeration"] == 12
+    assert cfg["analysis"]["tsne"]["schedule"] == "opentsne"
+    assert cfg["analysis"]["tsne"]["n_iter"] == 1000
     assert cfg["analysis"]["scale"] == "relative"
 
 
@@ -38,6 +40,7 @@ def test_shipped_configs_validate(schema_path):
             "analysis.tsne.params[0].perplexity",
         ),
         ({"analysis": {"tsne": {"color_by": "Smilng"}}}, "analysis.tsne.color_by"),
+        ({"analysis": {"tsne": {"schedule": "auto"}}}, "analysis.tsne.schedule"),
         ({"analysis": {"pca": {"planes": [[1, 300]]}}}, "analysis.pca.planes[0]"),
         ({"analysis": {"scale": "blog"}}, "analysis.scale"),
     ],
@@ -65,6 +68,10 @@ def test_tsne_variants_capped_and_unique(schema_path):
     counts = {v["n_points"] for v in variants.values()}
     assert counts == {cfg["data"]["n_images"]}
     assert len(variants) == 2 + len(cfg["analysis"]["tsne"]["pca_components"])
+    assert {v["schedule"] for v in variants.values()} == {"opentsne"}
+    cfg["analysis"]["tsne"]["schedule"] = "sklearn"  # the blog's optimiser
+    variants = tsne_variants(validate_config(cfg, schema_path))
+    assert {v["schedule"] for v in variants.values()} == {"sklearn"}
 
 
 def test_model_spec(schema_path):

@@ -43,6 +43,7 @@ def run(
         variant_settings["n_iter"],
         seed,
         threads,
+        variant_settings["schedule"],
     )
     seconds = time.perf_counter() - start
     # neighbours in z itself, not in the PCA-reduced input, so that variants are comparable
