@@ -10,7 +10,8 @@ baseline) runs on the same points with the same perplexity, early exaggeration, 
 thread count unless --skip-sklearn.
 
 recall@k also falls with N for a reason that convergence does not touch: among 165,000
-points the k nearest neighbours are an 8 x finer neighbourhood than among 20,000. So each stop also reports
+points the k nearest neighbours are an 8 x finer neighbourhood than among 20,000. So each
+stop also reports
 `recall_at_20k`: recall@k of the same embedding within a seeded subsample of 20,000 of its
 points (k nearest among the subsample, in z and in 2-D), the scale a 20,000-point run sees.
 

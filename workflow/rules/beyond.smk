@@ -35,6 +35,7 @@ rule structure:
         zooms=ANALYSIS["pca"]["zooms"],
         scale=ANALYSIS["scale"],
         tsne_iter=ANALYSIS["tsne"]["n_iter"],
+        tsne_schedule=ANALYSIS["tsne"]["schedule"],
         seed=config["seed"],
     script:
         "../scripts/structure.py"

@@ -48,6 +48,7 @@ def run(
     planes,
     zooms,
     tsne_iter: int,
+    tsne_schedule: str,
     seed: int,
     threads: int = 1,
     scale: str = "relative",
@@ -91,8 +92,10 @@ def run(
     null = matched_gaussian(x[pick], seed)
     # Barnes-Hut (below 10,000 points) synchronises threads every iteration: one is faster
     jobs = threads if n_tsne >= 10_000 else 1
-    emb_data, kl_data = tsne_an.run_tsne(x[pick], perplexity, 12, tsne_iter, seed, jobs)
-    emb_null, kl_null = tsne_an.run_tsne(null, perplexity, 12, tsne_iter, seed, jobs)
+    emb_data, kl_data = tsne_an.run_tsne(
+        x[pick], perplexity, 12, tsne_iter, seed, jobs, tsne_schedule
+    )
+    emb_null, kl_null = tsne_an.run_tsne(null, perplexity, 12, tsne_iter, seed, jobs, tsne_schedule)
     write_json(
         summary,
         {
