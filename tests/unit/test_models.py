@@ -13,6 +13,13 @@ keras = pytest.importorskip("keras")
 from zatlas.models import bce_sum, build_decoder, build_encoder, kl_divergence  # noqa: E402
 
 BACKEND = keras.backend.backend()
+
+
+def _np(x):
+    """A backend tensor (or array) as numpy: torch tensors that track gradients included."""
+    return keras.ops.convert_to_numpy(x)
+
+
 REPO = Path(__file__).resolve().parents[2]
 tf_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's fused kernel")
 
@@ -46,10 +53,10 @@ def test_save_and_reload_give_identical_outputs(tmp_path, kind):
     enc2, dec2 = load_model(tmp_path / "e.keras"), load_model(tmp_path / "d.keras")
     a, b = enc(x, training=False), enc2(x, training=False)
     for u, v in zip(a if kind == "vae" else [a], b if kind == "vae" else [b], strict=True):
-        np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
+        np.testing.assert_array_equal(_np(u), _np(v))
     z = np.random.default_rng(2).normal(size=(4, 8)).astype("float32")
-    out = np.asarray(dec2(z, training=False))
-    np.testing.assert_array_equal(np.asarray(dec(z, training=False)), out)
+    out = _np(dec2(z, training=False))
+    np.testing.assert_array_equal(_np(dec(z, training=False)), out)
     assert out.shape == (4, 32, 32, 3) and out.min() >= 0 and out.max() <= 1
 
 
@@ -69,9 +76,9 @@ def test_sampling_clips_epsilon():
     from zatlas.models import Sampling
 
     mu = np.zeros((2000, 16), "float32")
-    z = np.asarray(Sampling(eps_clip=0.5, seed=1)([mu, mu]))
+    z = _np(Sampling(eps_clip=0.5, seed=1)([mu, mu]))
     assert np.abs(z).max() <= 0.5 + 1e-6
-    z = np.asarray(Sampling(eps_clip=None, seed=1)([mu, mu]))
+    z = _np(Sampling(eps_clip=None, seed=1)([mu, mu]))
     assert np.abs(z).max() > 3
 
 
@@ -89,13 +96,13 @@ def test_plain_batch_norm_matches_keras_batch_normalization(training):
         layer.moving_mean.assign(np.full(5, 0.3))
         layer.moving_variance.assign(np.full(5, 4.0))
     ya, yb = ref(x, training=training), plain._plain(keras.ops.convert_to_tensor(x), training)
-    np.testing.assert_allclose(np.asarray(yb), np.asarray(ya), atol=1e-5)
+    np.testing.assert_allclose(_np(yb), _np(ya), atol=1e-5)
     for name in ("moving_mean", "moving_variance"):
-        want = np.asarray(getattr(ref, name))
-        np.testing.assert_allclose(np.asarray(getattr(plain, name)), want, rtol=1e-6)
+        want = _np(getattr(ref, name))
+        np.testing.assert_allclose(_np(getattr(plain, name)), want, rtol=1e-6)
     if training:  # the statistics moved: 0.99 x old + 0.01 x batch (biased variance)
         want = 0.99 * 0.3 + 0.01 * x.mean(axis=(0, 1, 2))
-        np.testing.assert_allclose(np.asarray(plain.moving_mean), want, rtol=1e-5)
+        np.testing.assert_allclose(_np(plain.moving_mean), want, rtol=1e-5)
 
 
 @tf_only
@@ -118,16 +125,16 @@ def test_fused_batch_norm_matches_keras_batch_normalization(training):
         tape.watch(x)
         ya, yb = ref(x, training=training), fused(x, training=training)
         la, lb = tf.reduce_sum(ya**3), tf.reduce_sum(yb**3)
-    np.testing.assert_allclose(np.asarray(yb), np.asarray(ya), atol=1e-5)
+    np.testing.assert_allclose(_np(yb), _np(ya), atol=1e-5)
     for a, b in (
         (ref.moving_mean, fused.moving_mean),
         (ref.moving_variance, fused.moving_variance),
     ):
-        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)
+        np.testing.assert_allclose(_np(b), _np(a), rtol=1e-6)
     for wrt in ("x", "gamma", "beta"):
         ga = tape.gradient(la, x if wrt == "x" else getattr(ref, wrt))
         gb = tape.gradient(lb, x if wrt == "x" else getattr(fused, wrt))
-        np.testing.assert_allclose(np.asarray(gb), np.asarray(ga), rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(_np(gb), _np(ga), rtol=1e-4, atol=1e-3)
 
 
 def test_training_wrapper_takes_float_uint8_or_rows_of_an_image_bank():
@@ -136,10 +143,10 @@ def test_training_wrapper_takes_float_uint8_or_rows_of_an_image_bank():
     s = spec("ae")
     model = build_autoencoder(s)
     images = np.random.default_rng(4).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
-    want = np.asarray(model.reconstruct(images.astype("float32") / 255.0))
-    np.testing.assert_allclose(np.asarray(model.reconstruct(images)), want, atol=1e-6)
+    want = _np(model.reconstruct(images.astype("float32") / 255.0))
+    np.testing.assert_allclose(_np(model.reconstruct(images)), want, atol=1e-6)
     model.use_image_bank(keras.ops.convert_to_tensor(images[::-1]))
-    np.testing.assert_allclose(np.asarray(model.reconstruct(np.arange(5, -1, -1))), want, atol=1e-6)
+    np.testing.assert_allclose(_np(model.reconstruct(np.arange(5, -1, -1))), want, atol=1e-6)
 
 
 def test_compute_loss_is_the_blog_objective_and_feeds_the_trackers():
@@ -237,8 +244,8 @@ def test_models_written_by_tensorflow_load_in_jax_and_back(tmp_path):
     back = _cross_outputs(enc, dec, x, z)  # TF computing with JAX's files
     theirs = np.load(tmp_path / "jax" / "own.npz")
     for key in ("mu", "logvar", "image"):
-        np.testing.assert_allclose(loaded[key], np.asarray(ours[key]), rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(np.asarray(back[key]), theirs[key], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(loaded[key], _np(ours[key]), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(_np(back[key]), theirs[key], rtol=1e-4, atol=1e-5)
 
 
 # Run under JAX too, in a subprocess (Keras picks its backend once per process): the model
