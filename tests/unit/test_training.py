@@ -139,11 +139,12 @@ def test_a_diverging_loss_stops_with_an_error_naming_the_epoch(data, tmp_path):
     huge = replace(TRAIN, learning_rate=1e4, epochs=3)
     with pytest.raises(ZatlasError, match=r"diverged in epoch 1: .*learning_rate"):
         run(data, tmp_path / "nan", train=huge)
-    # an explosion short of inf/NaN: here any loss above 0.5 x a blind guess (grey images)
+    # an explosion short of inf/NaN: here any loss above 0.5 x a blind guess (grey images);
+    # the guard reads batch logs asynchronously, so it may stop a batch or two later
     strict = replace(TRAIN, explode_factor=0.5)
     with pytest.raises(
         ZatlasError,
-        match=r"diverged in epoch 1: loss \(the optimised objective\) at batch 1 of 5 became "
+        match=r"diverged in epoch 1: loss \(the optimised objective\) at batch \d of 5 became "
         r".*limit.*nothing was backed up",
     ):
         run(data, tmp_path / "explode", train=strict)
