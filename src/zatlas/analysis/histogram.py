@@ -43,10 +43,12 @@ def smooth(counts: np.ndarray, sigma_bins: float) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def mode_and_fwhm(centers: np.ndarray, counts: np.ndarray, sigma_bins: float = 2.0):
-    """Mode (peak position) and full width at half maximum of a smoothed histogram."""
-    y = smooth(counts, sigma_bins)
-    peak = int(np.argmax(y))
+def half_max_crossings(
+    centers: np.ndarray, y: np.ndarray, peak: int, edge_pad: float = 0.0
+) -> tuple[float, float]:
+    """Where the curve y falls to half its height at `peak`, left and right, interpolated
+    linearly between the last bin above and the first below; at the grid's end, the last
+    centre moved `edge_pad` outward."""
     half = y[peak] / 2
     width = centers[1] - centers[0] if len(centers) > 1 else 1.0
 
@@ -56,14 +58,22 @@ def mode_and_fwhm(centers: np.ndarray, counts: np.ndarray, sigma_bins: float = 2
             i += direction
         j = i + direction
         if not 0 <= j < len(y):
-            return centers[i] + direction * width / 2
-        # linear interpolation between the last bin above and the first below half maximum
+            return float(centers[i] + direction * edge_pad)
         frac = (y[i] - half) / (y[i] - y[j]) if y[i] != y[j] else 0.5
-        return centers[i] + direction * frac * width
+        return float(centers[i] + direction * frac * width)
 
+    return crossing(-1), crossing(1)
+
+
+def mode_and_fwhm(centers: np.ndarray, counts: np.ndarray, sigma_bins: float = 2.0):
+    """Mode (peak position) and full width at half maximum of a smoothed histogram."""
+    y = smooth(counts, sigma_bins)
+    peak = int(np.argmax(y))
+    width = centers[1] - centers[0] if len(centers) > 1 else 1.0
+    left, right = half_max_crossings(centers, y, peak, edge_pad=width / 2)
     # Smoothing and binning widen a peak; for a Gaussian-like peak the variances add, so
     # subtract them to report the width of the data rather than of the kernel.
-    raw = crossing(1) - crossing(-1)
+    raw = right - left
     added = 8 * np.log(2) * ((sigma_bins * width) ** 2 + width**2 / 12)
     return float(centers[peak]), float(np.sqrt(max(raw**2 - added, (width) ** 2)))
 
@@ -127,19 +137,7 @@ def kde_peak(edges: np.ndarray, counts: np.ndarray, bandwidth: float) -> dict:
         return {"mode": mid, "center": mid, "fwhm": 0.0, "bandwidth": float(bandwidth)}
     y = smooth(counts, bandwidth / width)
     mode = _refined_argmax(centers, smooth(counts, MODE_SMOOTHING * bandwidth / width))
-    i = int(np.argmax(y))
-    half = y[i] / 2
-
-    def crossing(direction: int) -> float:
-        j = i
-        while 0 <= j + direction < len(y) and y[j + direction] > half:
-            j += direction
-        k = j + direction
-        if not 0 <= k < len(y):
-            return float(centers[j])
-        return float(centers[j] + direction * width * (y[j] - half) / (y[j] - y[k]))
-
-    left, right = crossing(-1), crossing(1)
+    left, right = half_max_crossings(centers, y, int(np.argmax(y)))
     raw = right - left
     added = 8 * np.log(2) * (bandwidth**2 + width**2 / 12)
     fwhm = float(np.sqrt(max(raw**2 - added, 0.0)))
