@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.neighbors import NearestNeighbors
 
-from zatlas.analysis import nulls, voids
+from zatlas.analysis import nulls, pca, voids
 
 CONSISTENT = "consistent with the null"
 LABELS = {
@@ -67,11 +67,12 @@ class VerdictSettings:
         return max(self.null_replicates, math.ceil(2 * n_tests / self.alpha))
 
 
-def top_pc_scores(x: np.ndarray, k: int) -> np.ndarray:
-    """Centred scores on the sample's k largest principal components."""
-    white = nulls.Whitening(x)
-    k = min(k, white.rank)
-    return (np.asarray(x, dtype=np.float64) - white.mean) @ white.basis[:, -k:]
+def top_pc_scores(x: np.ndarray, k: int, rel_floor: float = 1e-9) -> np.ndarray:
+    """Centred scores on the sample's k largest principal components (at most as many as
+    the covariance has eigenvalues above `rel_floor` x the largest)."""
+    mean, values, vectors = pca.principal_axes(x)
+    k = min(k, int((values > rel_floor * max(float(values[0]), 1e-300)).sum()))
+    return (np.asarray(x, dtype=np.float64) - mean) @ vectors[:, :k]
 
 
 def nn_samples(y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
