@@ -8,13 +8,7 @@ import pandas as pd
 
 from zatlas.report.artifacts import artifacts
 from zatlas.report.summary import summary_table
-from zatlas.stages.files import read_json
-
-
-def _per_model(names, paths, what: str) -> dict:
-    if len(names) != len(paths):
-        raise ValueError(f"{what}: {len(paths)} files for the {len(names)} models {names}")
-    return dict(zip(names, paths, strict=True))
+from zatlas.stages.files import per_model, read_json
 
 
 def run(
@@ -40,13 +34,13 @@ def run(
     read = [*radius_summaries, *dominant, *axes, *kmeans, *vae, *train, *intrinsic_dim, *structure]
     headline = summary_table(artifacts(read), {"models": models, "architecture": {"z_dim": z_dim}})
     models = list(models)
-    radius_tables = _per_model(models, radius_tables, "radius_tables")
-    dominant = _per_model(models, dominant, "dominant")
-    kmeans = _per_model(models, kmeans, "kmeans")
-    vae = _per_model(vaes, vae, "vae")
+    radius_tables = per_model(models, radius_tables, "radius_tables")
+    dominant = per_model(models, dominant, "dominant")
+    kmeans = per_model(models, kmeans, "kmeans")
+    vae = per_model(vaes, vae, "vae")
     rows = []
     densities, summaries, inertias = {}, {}, {}
-    for model, path in _per_model(models, radius_summaries, "radius_summaries").items():
+    for model, path in per_model(models, radius_summaries, "radius_summaries").items():
         rs = read_json(path)
         densities[model] = pd.read_csv(radius_tables[model])
         summaries[model] = rs

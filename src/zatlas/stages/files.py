@@ -22,6 +22,13 @@ def load(path) -> np.ndarray:
     return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
+def per_model(names, paths, what: str) -> dict:
+    """A rule's expanded per-model input list as {model: path}, in the config's order."""
+    if len(names) != len(paths):
+        raise ValueError(f"{what}: {len(paths)} files for the {len(names)} models {names}")
+    return dict(zip(names, paths, strict=True))
+
+
 def title(model: str, what: str) -> str:
     return f"{model}: {what}"
 

@@ -7,17 +7,16 @@ import numpy as np
 import pandas as pd
 
 from zatlas.analysis import radius as radius_an
-from zatlas.stages.compare import _per_model
-from zatlas.stages.files import load, read_json
+from zatlas.stages.files import load, per_model, read_json
 
 
 def run(z, logvar, histories, dimensions, table, figure, models: dict, vaes, z_dim: int) -> None:
     from zatlas.plots.kl_sweep import plot_kl_sweep
 
-    z = _per_model(list(models), z, "z")
-    histories = _per_model(list(models), histories, "histories")
-    dimensions = _per_model(list(models), dimensions, "dimensions")
-    logvar = _per_model(vaes, logvar, "logvar")
+    z = per_model(list(models), z, "z")
+    histories = per_model(list(models), histories, "histories")
+    dimensions = per_model(list(models), dimensions, "dimensions")
+    logvar = per_model(vaes, logvar, "logvar")
     rows = []
     for name, spec in models.items():
         r = radius_an.radii(load(z[name]))
