@@ -8,38 +8,25 @@ import pandas as pd
 from zatlas.plots import plt, save, scatter_style
 
 
-def plot_verdicts(hist: pd.DataFrame, voids: pd.DataFrame, title: str, path) -> None:
-    """Left: neighbour distances of the data beside both nulls; right: voids per window."""
+def plot_verdicts(
+    profile: pd.DataFrame, holes: pd.DataFrame, min_clump: float, title: str, path
+) -> None:
+    """Left: neighbour distances of the data over the smoothed null's, by rank (clumping
+    below the band); right: the largest hole of each window against its null replicates."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    centers = (hist["left"] + hist["right"]) / 2
-    for column, label, style in (
-        ("count_data_robust", "data (Tyler-whitened)", "-"),
-        ("count_elliptical", "elliptical null (radii kept)", "--"),
-        ("count_data_plain", "data (covariance-whitened)", "-"),
-        ("count_gaussian", "matched Gaussian", ":"),
-    ):
-        ax1.step(centers, hist[column], where="mid", ls=style, label=label)
-    ax1.set(xlabel="distance to the k-th neighbour (top PCs, whitened)", ylabel="query points")
-    ax1.set_title("clumping: data against both nulls", fontsize=9)
+    ax1.plot(profile["rank"], profile["ratio"], "o-", label="data / smoothed null (medians)")
+    ax1.axhline(1.0, color="k", lw=0.8)
+    ax1.axhspan(1 - min_clump, 1 + min_clump, color="0.85", label="within the minimum effect")
+    ax1.set_xscale("log", base=2)
+    ax1.set(xlabel="neighbour rank", ylabel="median distance ratio data / null")
+    ax1.set_title("clumping: below the band = filaments or clusters at that scale", fontsize=9)
     ax1.legend(fontsize=7)
-    labels = [f"{r.plane}\n{r.zoom}" for r in voids.itertuples()]
-    x = np.arange(len(voids))
-    ax2.bar(x - 0.2, voids["voids_data"], 0.4, label="data")
-    ax2.bar(
-        x + 0.2,
-        voids["voids_null_mean"],
-        0.4,
-        # counts cannot go below 0: the lower bar stops there
-        yerr=[
-            np.minimum(2 * voids["voids_null_sd"], voids["voids_null_mean"]),
-            2 * voids["voids_null_sd"],
-        ],
-        alpha=0.7,
-        label="smoothed-marginal null (mean ± 2 sd)",
-    )
-    ax2.plot(x + 0.2, voids["voids_null_max"], "k_", ms=12, label="null maximum")
+    labels = [f"{r.plane}\n{r.zoom}" for r in holes.itertuples()]
+    x = np.arange(len(holes))
+    ax2.bar(x - 0.2, holes["hole_expected"], 0.4, label="data")
+    ax2.bar(x + 0.2, holes["null_max"], 0.4, alpha=0.7, label="smoothed-marginal null (maximum)")
     ax2.set_xticks(x, labels, fontsize=7)
-    ax2.set(ylabel="enclosed empty cells (voids)")
+    ax2.set(ylabel="points the null expects in the largest hole")
     ax2.set_ylim(bottom=0)
     ax2.set_title("holes inside the support of each PC plane (window)", fontsize=9)
     ax2.legend(fontsize=7)

@@ -1,25 +1,17 @@
-"""structure: is there structure in z beyond what its nulls explain? Each verdict names its
-null: radii against the matched Gaussian, clumping (filaments, clusters) against the
-elliptical null that keeps the radial profile, holes in PC planes against a smoothed
-marginal of each plane; all p-values corrected for the number of tests."""
+"""structure: is there structure in z beyond what its nulls explain? A hierarchy: radii and
+neighbour distances against the matched Gaussian, shape against the elliptical null (a
+shape finding), small-scale clumping against the smoothed data at several neighbour ranks
+(the only verdict that speaks of filaments or clusters), holes in PC planes against a
+smoothed marginal of each plane; all p-values corrected for the number of tests. The
+verdicts come from `verdicts.judge_latents`, the function the calibration benchmark runs."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
-from zatlas.analysis.scale import lengths
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
-
-
-def _pc_planes(x: np.ndarray, zs: np.ndarray, planes) -> dict:
-    """Every configured PC plane of all points, with the PCs of the subset x."""
-    mean, _, vectors = pca_an.principal_axes(x)
-    n_comp = min(max(max(p) for p in planes), x.shape[0], x.shape[1])
-    scores = pca_an.project(zs, mean, vectors[:, :n_comp])
-    return {f"PC{a}/PC{b}": scores[:, [a - 1, b - 1]] for a, b in planes if max(a, b) <= n_comp}
 
 
 def run(
@@ -38,10 +30,14 @@ def run(
     nn_k: int,
     min_nn_effect: float,
     min_radius_ks: float,
+    clump_ranks,
+    clump_bandwidth: float,
+    min_clump_effect: float,
     grid: int,
     bandwidth: float,
     min_expected: float,
-    min_void_share: float,
+    min_hole_expected: float,
+    window_quantile: float,
     null_replicates: int,
     tsne_points: int,
     tsne_perplexity: float,
@@ -65,24 +61,26 @@ def run(
         test_points=test_points,
         min_nn_effect=min_nn_effect,
         min_radius_ks=min_radius_ks,
+        clump_ranks=tuple(int(r) for r in clump_ranks),
+        clump_bandwidth=clump_bandwidth,
+        min_clump_effect=min_clump_effect,
         grid=grid,
         bandwidth=bandwidth,
         min_expected=min_expected,
-        min_void_share=min_void_share,
+        min_hole_expected=min_hole_expected,
+        window_quantile=window_quantile,
         null_replicates=null_replicates,
     )
     zs = load(z)
-    x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
-    planes_xy = _pc_planes(x, zs, planes)
-    # the pca stage's windows: sides in units of the median per-axis spread unless absolute
-    sides = lengths(zooms, scale, x.std(axis=0))
-    table, voids, distances = vd.structure_verdicts(x, planes_xy, sides, settings, seed)
-    table = vd.with_overall(table)
+    table, holes, distances = vd.judge_latents(
+        zs, settings, planes, zooms, scale, max_points, seed, workers=threads
+    )
     table.insert(0, "model", model)
     table.to_csv(verdicts, index=False)
-    voids.to_csv(void_table, index=False)
-    hist = vd.nn_histograms(distances)
-    hist.to_csv(nn_table, index=False)
+    holes.to_csv(void_table, index=False)
+    profile = vd.profile_table(distances, settings.clump_ranks)
+    profile.to_csv(nn_table, index=False)
+    x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
 
     # a seeded random subset of the subset (x's rows are in file order), at the configured
     # perplexity, capped where the subset is too small for it
@@ -103,11 +101,19 @@ def run(
             "n_points": int(len(x)),
             "z_dim": int(x.shape[1]),
             **vd.summary(table),
+            "robust_axes_trimmed": int(distances["trimmed"]),
+            "clumping_bandwidth": float(clump_bandwidth),
             "tsne_points": int(n_tsne),
             "tsne_perplexity": perplexity,
             "tsne_kl_data": kl_data,
             "tsne_kl_null": kl_null,
         },
     )
-    plot_verdicts(hist, voids, title(model, "structure against its nulls"), figure)
+    plot_verdicts(
+        profile,
+        holes,
+        settings.min_clump_effect,
+        title(model, "structure against its nulls"),
+        figure,
+    )
     plot_tsne_pair(emb_data, emb_null, title(model, "t-SNE of z beside its null"), tsne_figure)
