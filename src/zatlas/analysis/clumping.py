@@ -112,7 +112,7 @@ def clumping_rows(d: dict, ranks, bandwidth: float, min_effect: float) -> list:
             {
                 "statistic": "clumping",
                 "null": f"smoothed data (bandwidth {bandwidth:g} robust sd, shape kept)",
-                "detail": f"distance to the {r}th neighbour in the robust top PCs, whitened",
+                "detail": f"distance to neighbour {r} in the robust top PCs, whitened",
                 "test": f"Mann-Whitney U, two-sided, {n} query points per side",
                 "rank": int(r),
                 "data_value": float(np.median(a)),

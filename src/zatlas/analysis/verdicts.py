@@ -135,7 +135,7 @@ def nn_row(name: str, null_name: str, d_data, d_null, s: VerdictSettings) -> dic
     return {
         "statistic": name,
         "null": null_name,
-        "detail": f"distance to the {s.nn_k}th neighbour in the robust top {s.nn_dims} PCs",
+        "detail": f"distance to the {ordinal(s.nn_k)} neighbour in the robust top {s.nn_dims} PCs",
         "test": "Mann-Whitney U, two-sided",
         "data_value": float(np.median(d_data)),
         "null_value": float(np.median(d_null)),
@@ -262,6 +262,11 @@ def profile_table(d: dict, ranks) -> pd.DataFrame:
     )
 
 
+def ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def headline(table: pd.DataFrame) -> dict[str, str]:
     """The three findings in words: clumping (the answer), shape, holes."""
     tests = table[table["statistic"] != "overall"]
@@ -271,7 +276,11 @@ def headline(table: pd.DataFrame) -> dict[str, str]:
         clumping_text = "not clumped at small scale (no filaments or clusters)"
     else:
         first = clump.sort_values("rank").iloc[0]
-        clumping_text = f"{first['verdict']} from the {int(first['rank'])}th neighbour on"
+        clumping_text = (
+            f"{first['verdict']} from the {ordinal(int(first['rank']))} neighbour on (median "
+            f"distance {first['data_value']:.3g} robust sd of the top PCs, the null's "
+            f"{first['null_value']:.3g})"
+        )
     shape = fired[fired["statistic"].isin(["radii_not_gaussian", "not_gaussian_nn"])]
     ellip = fired[fired["statistic"] == "not_elliptical"]
     if not ellip.empty:

@@ -133,17 +133,34 @@ def summary_by_quantity(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-HEADLINE_COLUMNS = ["model", "statistic", "null", "effect_size", "p_value", "n_tests", "verdict"]
+HEADLINE_COLUMNS = [
+    "model", "statistic", "null", "rank", "effect_size", "p_value", "n_tests", "verdict",
+]  # fmt: skip
+
+
+def _one_clumping_row(rows: pd.DataFrame) -> pd.DataFrame:
+    """Of a model's per-rank clumping tests, the first that fired (the clumping scale), or
+    else the one with the smallest ratio."""
+    if "fired" in rows and rows["fired"].astype(bool).any():
+        return rows[rows["fired"].astype(bool)].sort_values("rank").head(1)
+    return rows.sort_values("effect_size").head(1) if "effect_size" in rows else rows.head(1)
 
 
 def headline_verdicts(verdicts: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per model, every test but the per-window void tests (which the `overall` row counts),
-    so that each null's verdict shows; the whole table when it has no `overall` row."""
+    """Per model, every test but the per-window hole tests (which the `overall` row counts)
+    and, of the per-rank clumping tests, only the one that sets the scale, so that each
+    null's verdict shows once; the whole table when it has no `overall` row."""
     if verdicts is None or "statistic" not in verdicts:
         return verdicts
     if not (verdicts["statistic"] == "overall").any():
         return verdicts
-    shown = verdicts[verdicts["statistic"] != "holes"].reset_index(drop=True)
+    shown = verdicts[verdicts["statistic"] != "holes"]
+    clump = shown["statistic"] == "clumping"
+    if clump.any() and "rank" in shown:
+        by_model = shown[clump].groupby(shown.get("model", pd.Series("", index=shown.index)))
+        keep = pd.concat([_one_clumping_row(g) for _, g in by_model])
+        shown = shown[~clump | shown.index.isin(keep.index)]
+    shown = shown.reset_index(drop=True)
     return shown[[c for c in HEADLINE_COLUMNS if c in shown]]
 
 
