@@ -171,14 +171,17 @@ def test_structure_dimensions_sampling_attributes_and_kl_sweep(smoke_run):
         named = tests["verdict"].str.startswith("holes inside the support of PC")
         assert (tests.loc[~named, "verdict"].isin(judged)).all()
         # a verdict other than "consistent" always rests on a significant test
-        assert v.loc[v["verdict"] != "consistent with the null", "significant"].all()
-        # 3 tests on the whole cloud and 2 planes x 2 zooms of the tiny config, all corrected
-        assert (v["statistic"] == "holes").sum() == 4 and (v["n_tests"] == 7).all()
-        voids = pd.read_csv(a / f"{model}/structure/voids.csv")
-        assert (voids.loc[voids["zoom"] == "full", "n_inside"] == 240).all()
-        assert (voids["replicates"] >= 2 * 7 / v["alpha"].iloc[0]).all()
+        assert tests.loc[tests["verdict"] != "consistent with the null", "significant"].all()
+        # 3 tests on the whole cloud, 7 clumping ranks and 2 planes x 2 zooms, all corrected
+        assert (v["statistic"] == "holes").sum() == 4 and (v["n_tests"] == 14).all()
+        assert (v["statistic"] == "clumping").sum() == 7
+        holes = pd.read_csv(a / f"{model}/structure/voids.csv")
+        assert holes.loc[holes["zoom"] == "full", "n_inside"].between(228, 240).all()
+        tested = holes["hole_expected"] >= 25
+        assert (holes.loc[tested, "replicates"] >= 2 * 14 / v["alpha"].iloc[0]).all()
         s = json.loads((a / f"{model}/structure/summary.json").read_text())
         assert s["verdict"] == v["verdict"].iloc[-1] and s["n_points"] == 240
+        assert s["verdict"].split(";")[0] == s["clumping_finding"]
         assert s["tsne_perplexity"] == 12  # the configured one
 
         dims = pd.read_csv(a / f"{model}/intrinsic_dim/dimensions.csv")

@@ -154,6 +154,13 @@ def test_clusters_of_ten_points_are_clumped_below_the_tenth_neighbour():
     assert not clump.loc[[16, 32, 64], "fired"].any()  # beyond the clusters' size
     assert s["clumping_rank"] == 1 and s["verdict"].startswith(vd.CLUMPED)
     assert s["clumping_distance"] == pytest.approx(clump.loc[1, "data_value"])
+    # the report's summary shows the rank that sets the scale, once per model
+    from zatlas.report.summary import headline_verdicts
+
+    both = pd.concat([table.assign(model="a"), table.assign(model="b")], ignore_index=True)
+    shown = headline_verdicts(both)
+    rows = shown[shown["statistic"] == "clumping"]
+    assert rows["model"].tolist() == ["a", "b"] and (rows["rank"] == 1).all()
 
 
 def test_tight_clusters_and_a_curve_in_256_dimensions_are_clumped():
