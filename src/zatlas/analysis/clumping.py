@@ -80,7 +80,7 @@ def rank_distances(points: np.ndarray, queries: np.ndarray, ranks, workers: int 
     return d[:, [min(r, top) for r in ranks]]
 
 
-EFFECT_QUERIES = 20_000
+EFFECT_QUERIES = 5_000
 
 
 def clumping_distances(
