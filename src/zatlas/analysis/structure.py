@@ -1,7 +1,7 @@
 """Nearest-neighbour distances and the null samples that the structure analyses share.
 
 The verdicts themselves (which null each test rejects, with calibrated p-values and effect
-sizes) are in `verdicts`; the nulls in `nulls`; the void test in `voids`.
+sizes) are in `verdicts`; the nulls in `nulls`; clumping in `clumping`; holes in `holes`.
 """
 
 from __future__ import annotations
