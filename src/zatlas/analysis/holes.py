@@ -2,8 +2,9 @@
 
 The null of a plane is its smoothed marginal: every point moved by Gaussian noise of
 `bandwidth` x the axis's robust sd and shrunk towards the robust centre so the spread stays
-the data's. A hole smaller than about the bandwidth is filled in the null and empty in the
-data; the outline of the support is the same in both.
+the data's, scaled in each window to the data's number of points there. A hole smaller than
+about the bandwidth is filled in the null and empty in the data; the outline of the support
+is the same in both.
 
 A hole is a connected region of empty grid cells that does not touch the window's edge
 (so the empty corners around a round cloud are never holes). Its size is the number of
@@ -142,9 +143,13 @@ def hole_test(
     cell_area = (2 * half / grid) ** 2 / float(np.prod(null.sd))
     for phase in PHASES:
         e = window_edges(half, grid, phase)
+        counts = counts_2d(xy, e)
         expect = null.expected(e, e)
+        # the null holds as many points in the window as the data: the variance-keeping
+        # shrink makes a flat density (a uniform disk) 1 + h^2 times denser inside
+        expect *= counts.sum() / max(float(expect.sum()), 1e-300)
         weight = np.where(expect >= min_expected, expect, 0.0)
-        empty = counts_2d(xy, e) == 0
+        empty = counts == 0
         grids.append((expect, weight))
         found.append(float(largest_holes(empty[None], weight)[0]))
         areas.append(float((enclosed(empty) & (weight > 0)).sum()) * cell_area)
