@@ -9,6 +9,8 @@ clouds, the power (the share on which the planted structure's verdict fired).
 
     python benchmarks/structure_calibration.py --sizes 5000 --seeds 50 --first-seed 100
     python benchmarks/structure_calibration.py --quick     # 5,000 points, 3 seeds
+    python benchmarks/structure_calibration.py --progress runs.jsonl ...  # one line per cloud
+    python benchmarks/structure_calibration.py --table runs*.jsonl        # their table
 
 The thresholds (min_clump_effect, min_hole_expected, ...) were tuned on seeds 0-19; report
 on seeds from 100 on. Clouds (256-d; "noise" coordinates N(0, 1); planted structure in the
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import sys
 import time
@@ -201,7 +204,18 @@ def main(argv=None) -> None:
     ap.add_argument("--clouds", nargs="+", default=list(TRUTH))
     ap.add_argument("--csv", default="results/benchmarks/structure_calibration.csv")
     ap.add_argument("--trials", help="write every test of every cloud to this CSV file")
+    ap.add_argument(
+        "--progress",
+        help="append one JSON line per judged cloud to this file as it is done, seeds in the "
+        "outer loop, so that a run stopped early holds equally many seeds of every cloud",
+    )
+    ap.add_argument("--table", nargs="+", help="print the table of these --progress files")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table_markdown(progress_table(args.table)))
+        return None
+    if args.progress:
+        return run_progress(args)
     sizes, seeds = ([5000], 3) if args.quick else (args.sizes, args.seeds)
     config = stage_defaults()
 
@@ -227,6 +241,41 @@ def main(argv=None) -> None:
                 w = csv.DictWriter(fh, fieldnames=list(records[0]))
                 w.writeheader()
                 w.writerows(records)
+
+
+def run_progress(args) -> None:
+    """Seeds outer, clouds inner; one JSON line per judged cloud (see --progress)."""
+    config = stage_defaults()
+    sizes, seeds = ([5000], 3) if args.quick else (args.sizes, args.seeds)
+    for seed in range(args.first_seed, args.first_seed + seeds):
+        for n in sizes:
+            for name in args.clouds:
+                t0, c0 = time.perf_counter(), time.process_time()
+                hits = evaluate(name, n, seed, config)
+                line = {"cloud": name, "n": n, "seed": seed, **hits}
+                line["wall_s"] = round(time.perf_counter() - t0, 2)
+                line["cpu_s"] = round(time.process_time() - c0, 2)
+                with open(args.progress, "a") as fh:
+                    fh.write(json.dumps(line) + "\n")
+
+
+def progress_table(paths) -> list[dict]:
+    """Rows like main()'s from --progress files (every seed found, per cloud and size)."""
+    hits: dict = {}
+    for path in paths:
+        for text in Path(path).read_text().splitlines():
+            line = json.loads(text)
+            hits.setdefault((line["cloud"], line["n"]), []).append(line)
+    rows = []
+    for (name, n), found in sorted(
+        hits.items(), key=lambda kv: (kv[0][1], list(TRUTH).index(kv[0][0]))
+    ):
+        s = score(name, found)
+        row = {"cloud": name, "n": n, "seeds": len(found), "fwer": s["fwer"], "power": s["power"]}
+        row.update({f"fired_{v}": r for v, r in s["fired"].items()})
+        row["seconds_per_cloud"] = float(np.mean([f["cpu_s"] for f in found]))
+        rows.append(row)
+    return rows
 
 
 def markdown_row(r: dict) -> str:
