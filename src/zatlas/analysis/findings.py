@@ -51,7 +51,7 @@ def headline(table: pd.DataFrame) -> dict[str, str]:
     elif not shape.empty:
         shape_text = "not Gaussian, but elliptical (shape consistent with the elliptical null)"
     else:
-        shape_text = "consistent with a Gaussian"
+        shape_text = "radii and large-scale shape consistent with a Gaussian"
     h = tests[tests["statistic"] == "holes"]
     n_h = int(h["fired"].astype(bool).sum())
     holes_text = f"holes in {n_h} of {len(h)} PC-plane windows" if n_h else "no holes"

@@ -206,5 +206,6 @@ def hole_table(
         null = PlaneNull(xy, bandwidth, max(halves))
         for zoom, half in zip(zooms, halves, strict=True):
             test = hole_test(xy, null, half, grid, min_expected, min_hole, n_replicates, rng)
-            rows.append({"plane": label, "zoom": "full" if zoom is None else zoom, **test})
+            side = "full" if zoom is None else float(f"{zoom:.3g}")
+            rows.append({"plane": label, "zoom": side, **test})
     return pd.DataFrame(rows)

@@ -18,14 +18,15 @@ def plot_verdicts(
     ax1.axhline(1.0, color="k", lw=0.8)
     ax1.axhspan(1 - min_clump, 1 + min_clump, color="0.85", label="within the minimum effect")
     ax1.set_xscale("log", base=2)
+    ax1.set_xticks(profile["rank"], [str(int(r)) for r in profile["rank"]])
     ax1.set(xlabel="neighbour rank", ylabel="median distance ratio data / null")
     ax1.set_title("clumping: below the band = filaments or clusters at that scale", fontsize=9)
     ax1.legend(fontsize=7)
-    labels = [f"{r.plane}\n{r.zoom}" for r in holes.itertuples()]
+    labels = [f"{r.plane} {r.zoom}" for r in holes.itertuples()]
     x = np.arange(len(holes))
     ax2.bar(x - 0.2, holes["hole_expected"], 0.4, label="data")
     ax2.bar(x + 0.2, holes["null_max"], 0.4, alpha=0.7, label="smoothed-marginal null (maximum)")
-    ax2.set_xticks(x, labels, fontsize=7)
+    ax2.set_xticks(x, labels, fontsize=6, rotation=90)
     ax2.set(ylabel="points the null expects in the largest hole")
     ax2.set_ylim(bottom=0)
     ax2.set_title("holes inside the support of each PC plane (window)", fontsize=9)
