@@ -260,12 +260,14 @@ def run_progress(args) -> None:
 
 
 def progress_table(paths) -> list[dict]:
-    """Rows like main()'s from --progress files (every seed found, per cloud and size)."""
+    """Rows like main()'s from --progress files (every seed found once, per cloud and size;
+    runs with overlapping seeds may share the work)."""
     hits: dict = {}
     for path in paths:
         for text in Path(path).read_text().splitlines():
             line = json.loads(text)
-            hits.setdefault((line["cloud"], line["n"]), []).append(line)
+            hits.setdefault((line["cloud"], line["n"]), {})[line["seed"]] = line
+    hits = {k: list(v.values()) for k, v in hits.items()}
     rows = []
     for (name, n), found in sorted(
         hits.items(), key=lambda kv: (kv[0][1], list(TRUTH).index(kv[0][0]))
