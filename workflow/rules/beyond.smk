@@ -173,6 +173,8 @@ rule umap:
         pca_components=ANALYSIS["tsne"]["pca_components"],
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
+        # umap-learn's compiled code, kept across jobs and runs like the downloads
+        numba_cache="resources/numba-cache",
     script:
         "../scripts/umap.py"
 

@@ -11,7 +11,7 @@ import pandas as pd
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
 from zatlas.analysis.subsample import subset
-from zatlas.analysis.umap import run_umap
+from zatlas.analysis.umap import enable_numba_cache, run_umap
 from zatlas.stages.files import limit_threads, load, title, write_json
 
 
@@ -36,10 +36,15 @@ def run(
     recall_queries: int,
     seed: int,
     threads: int = 1,
+    numba_cache=None,
 ) -> None:
+    """`numba_cache`: a folder for umap-learn's compiled functions, reused by every later
+    UMAP job (None: compile in every process)."""
     from zatlas.plots.umap import plot_embeddings
 
     limit_threads(threads)
+    if numba_cache is not None:
+        enable_numba_cache(numba_cache)
     zs = load(z)
     rows, frames, shown = [], [], {}
     for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
