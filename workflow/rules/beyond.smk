@@ -164,7 +164,8 @@ rule umap:
         benchmarks("umap/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: 4
+    # umap-learn runs on one thread when seeded: a second reserved core would sit idle
+    threads: 1
     resources:
         mem_mb=8000,
     params:

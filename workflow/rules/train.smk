@@ -19,6 +19,8 @@ rule train:
         logs("train/{model}.log"),
     benchmark:
         benchmarks("train/{model}.tsv")
+    # training and encoding are the critical path: the gpu slot goes to them first
+    priority: 50
     conda:
         "../../envs/zatlas.yaml"
     threads: 8
@@ -49,6 +51,7 @@ rule encode:
         benchmarks("encode/{model}.tsv")
     wildcard_constraints:
         model=one_of(AES),
+    priority: 50
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
