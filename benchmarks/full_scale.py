@@ -533,8 +533,9 @@ REFERENCE_CPU_S = {"train": 8.3 * 3600 * 2, "kmeans": 137.0 * 3}
 def run_probes(work: Path, args) -> None:
     """The training and Lloyd-step probes at the full config's sizes, kept in probes.json."""
     full = full_config()
-    threads = min(THREADS["train"], args.cores)
-    train = probe_training(full, args.probe_batches, threads, work)
+    # one thread: CPU seconds per image without the idle spinning of a thread pool (which
+    # a loaded machine inflates); wall on C cores assumes ideal scaling, as for every rule
+    train = probe_training(full, args.probe_batches, 1, work)
     sweep = sweep_of(full)
     lloyd = probe_lloyd(sorted(set(sweep.ks) | set(range(2, 81, 2))), full["architecture"]["z_dim"])
     probes = {"train": train, "lloyd": lloyd}
