@@ -148,17 +148,21 @@ def probe_training(full: dict, batches: int, threads: int, work: Path) -> dict:
 
 
 def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
-    """CPU seconds per point of one Lloyd step (the kmeans stage's own) at each k."""
+    """CPU seconds per point of one Lloyd step (the kmeans stage's own) at each k, on one
+    BLAS thread (idle BLAS threads spin, which a loaded machine counts as CPU time)."""
+    from threadpoolctl import threadpool_limits
+
     from zatlas.analysis.kmeans import lloyd_step
 
     x = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
     out = {}
-    for k in ks:
-        centres = x[:k].copy()
-        lloyd_step(x, centres)  # warm-up
-        start = time.process_time()
-        lloyd_step(x, centres)
-        out[k] = (time.process_time() - start) / n
+    with threadpool_limits(1):
+        for k in ks:
+            centres = x[:k].copy()
+            lloyd_step(x, centres)  # warm-up
+            start = time.process_time()
+            lloyd_step(x, centres)
+            out[k] = (time.process_time() - start) / n
     return out
 
 
