@@ -18,6 +18,7 @@ from zatlas.data.dataset import (
     attribute_source,
     count_folder_images,
     data_problems,
+    expand_paths,
     fill_attribute_defaults,
     recorded_celeba_count,
 )
@@ -69,6 +70,7 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     errors = sorted(_Validator(schema).iter_errors(resolved), key=lambda e: list(e.path))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
+    expand_paths(resolved)
     problems = data_problems(resolved)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))

@@ -10,7 +10,7 @@ from zatlas.config import (
     validate_config,
 )
 from zatlas.config_file import check_config_files
-from zatlas.data.dataset import attribute_names
+from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.registry import report_stages
@@ -69,6 +69,25 @@ TRAVERSAL_GRIDS = traversal_grid_names(
     ANALYSIS["traversals"]["n_axes"], ANALYSIS["traversals"]["n_components"]
 )
 EXPLORE_VARIANTS = explore_variants()
+
+
+def acquire_settings(cfg):
+    """The acquire rule's params: only what its record depends on, so that configs sharing
+    a data set (one folder, one CelebA) never rerun each other's acquire by their seeds or
+    caps; a synthetic set's size and seed are in its folder's name."""
+    data = cfg["data"]
+    if data["dataset"] == "synthetic":
+        return {"dataset": "synthetic", "n_images": n_available(cfg), "seed": cfg["seed"]}
+    if data["dataset"] == "folder":  # its size limits are checked with its fingerprint
+        return {"dataset": "folder", "path": data["path"]}
+    return {"dataset": data["dataset"], "sources": data["sources"]}
+
+
+def acquire_inputs(wildcards):
+    """A folder's content fingerprint: a changed, added or removed image reruns acquire."""
+    if config["data"]["dataset"] != "folder":
+        return {}
+    return {"fingerprint": folder_fingerprint(config, wildcards.dataset)}
 
 
 def logs(path):

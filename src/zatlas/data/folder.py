@@ -1,14 +1,17 @@
 """A folder of your own images as the data set (`data.dataset: folder`).
 
-`data.path` is a directory, a zip or a tar(.gz) of JPEG, PNG or WebP images, in any layout
-(nested folders, any names, mixed formats and sizes, grayscale or colour). Nothing there is
-ever written, moved or extracted. The acquire step lists the images, reads each once and
-records a manifest: `manifest.tsv` (name, bytes, md5 per image) beside `source.json`, which
-holds the count, total bytes and a content hash (sha256 of the sorted `name<TAB>md5` lines).
-The prepare step lists the folder again and checks every image's md5 while it decodes it,
-so a folder changed after it was recorded stops the run with the names of what changed,
-instead of silently mixing results of two data sets. Images are centre-cropped to a square
-(the whole shorter side unless `crop` is given) and resized, as for CelebA.
+`data.path` is a directory, a zip or a tar(.gz) of JPEG, PNG, WebP, GIF, BMP, TIFF or
+PGM/PPM images, in any layout (nested folders, any names, mixed formats, sizes and modes).
+Nothing there is ever written, moved or extracted. The acquire step lists the images,
+reads each once and records a manifest: `manifest.tsv` (name, bytes, md5 per image)
+beside `source.json`, which holds the count, total bytes and a content hash (sha256 of the
+sorted `name<TAB>md5` lines). It depends on the folder's content and nothing else (see
+`fingerprint`), so every config on the same folder shares it; the split, the attributes
+and the cap on images are the prepare step's, under results/<run>/. The prepare step lists
+the folder again and checks every image's md5 while it decodes it, so a folder changed
+after it was recorded stops the run with the names of what changed, instead of silently
+mixing results of two data sets. Images are centre-cropped to a square (the whole shorter
+side unless `crop` is given) and resized, as for CelebA.
 """
 
 from __future__ import annotations
@@ -17,19 +20,23 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from zatlas.data.archive import Container, Entry, image_kind, is_image_name
+from zatlas.data.container import Container, Entry, Limits, bad_names, is_image_name
 from zatlas.data.decode import PrepareSpec, chunk_size, decode_all
 from zatlas.data.folder_tables import build_table
+from zatlas.data.formats import FORMATS_IN_WORDS, KIND_NAMES, image_kind, suffix_kind
 from zatlas.data.prepare import finish, select_rows
 from zatlas.errors import ZatlasError
+from zatlas.logs import to_terminal
 from zatlas.progress import progress
 
 MANIFEST = "manifest.tsv"
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
+CHUNK_BYTES = 64_000_000  # bytes of a compressed tar's images in one chunk, at most
 
 Log = Callable[[str], None]
 
@@ -38,22 +45,59 @@ def _print(message: str) -> None:
     print(f"[folder] {message}", flush=True)
 
 
-def list_images(container: Container, log: Log = _print) -> list[Entry]:
-    """The images of a container, sorted by name; other files are logged and left alone."""
-    entries = container.entries(log)
+def _tell(log: Log, message: str) -> None:
+    """In the log, and on the terminal too."""
+    log(message)
+    to_terminal(f"[folder] {message}")
+
+
+def _why_not_image(name: str) -> str:
+    hidden = any(p.startswith(".") or p == "__MACOSX" for p in name.split("/"))
+    return "hidden" if hidden else "not an image by its name"
+
+
+def list_images(
+    container: Container, log: Log = _print
+) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """The images of a container, sorted by name, and (name, why) of every file left out."""
+    entries, skipped = container.listing(log)
     images = [e for e in entries if is_image_name(e.name)]
-    others = [e.name for e in entries if not is_image_name(e.name)]
-    if others:
-        log(
-            f"ignoring {len(others)} file(s) that are not .jpg/.jpeg/.png/.webp images or are "
-            f"hidden (first: {others[:5]})"
+    skipped += [(e.name, _why_not_image(e.name)) for e in entries if not is_image_name(e.name)]
+    bad = bad_names([e.name for e in images])
+    if bad:
+        shown = ", ".join(repr(n) for n in bad[:5])
+        raise ZatlasError(
+            f"data.path: {len(bad)} image name(s) in {container.path} hold bytes that are not "
+            f"UTF-8 or control characters such as a newline (shown with Python escapes): "
+            f"{shown}. Rename them (e.g. `convmv -f latin1 -t utf8 -r --notest <folder>`, or "
+            "by hand) and run again"
         )
     if not images:
         raise ZatlasError(
-            f"data.path: {container.path} holds no JPEG, PNG or WebP images (searched "
+            f"data.path: {container.path} holds no {FORMATS_IN_WORDS} images (searched "
             "recursively); point data.path at the folder or archive that holds them"
         )
-    return images
+    container.check_sizes(images)
+    return images, sorted(skipped)
+
+
+def report_skipped(skipped: list[tuple[str, str]], log: Log) -> None:
+    """Every file left out in the log; their count by reason, with examples, on the console."""
+    if not skipped:
+        return
+    for name, why in skipped:
+        log(f"left out {name!r}: {why}")
+    by_why = Counter(why for _, why in skipped)
+    parts = []
+    for why, count in by_why.most_common():
+        first = [repr(n) for n, w in skipped if w == why][:3]
+        parts.append(f"{count} {why} ({', '.join(first)}{', ...' if count > 3 else ''})")
+    _tell(
+        log,
+        f"left out {len(skipped)} file(s) that are not used as images: "
+        + "; ".join(parts)
+        + " (the full list is in the acquire log)",
+    )
 
 
 def content_hash(md5s: dict[str, str]) -> str:
@@ -62,40 +106,44 @@ def content_hash(md5s: dict[str, str]) -> str:
 
 
 def _file_md5(path: str | Path | None) -> str | None:
-    return hashlib.md5(Path(path).read_bytes()).hexdigest() if path else None
+    return hashlib.md5(Path(path).expanduser().read_bytes()).hexdigest() if path else None
 
 
 def acquire_folder(
-    path: str | Path,
-    dest: str | Path,
-    attributes: str | Path | None = None,
-    splits: str | Path | None = None,
-    fractions: Sequence[float] = SPLIT_FRACTIONS,
-    seed: int = 0,
-    log: Log = _print,
+    path: str | Path, dest: str | Path, limits: Limits | None = None, log: Log = _print
 ) -> dict:
-    """Record the folder's manifest in `dest` (manifest.tsv) and return the source record;
-    the attribute and split files are parsed here already, so their mistakes show early."""
-    container = Container.at(Path(path).expanduser().resolve())
-    images = list_images(container, log)
+    """Record the folder's manifest in `dest` (manifest.tsv) and return the source record."""
+    container = Container.at(Path(path).expanduser().resolve(), limits)
+    images, skipped = list_images(container, log)
     sizes = {e.name: e.size for e in images}
     md5s: dict[str, str] = {}
     not_images: list[str] = []
+    renamed: list[str] = []
     stream = container.stream(set(sizes))
     for name, data in progress(stream, desc="reading images", total=len(sizes)):
         md5s[name] = hashlib.md5(data).hexdigest()
-        if image_kind(data) is None:
+        kind = image_kind(data)
+        if kind is None:
             not_images.append(name)
+        elif kind != suffix_kind(name):
+            renamed.append(f"{name!r} is {KIND_NAMES[kind]}")
     if not_images:
-        log(
-            f"{len(not_images)} file(s) named as images are not JPEG, PNG or WebP by their "
-            f"content (first: {not_images[:5]}); data.on_corrupt decides what prepare does"
+        _tell(
+            log,
+            f"{len(not_images)} file(s) named as images are not {FORMATS_IN_WORDS} "
+            f"by their content (first: {not_images[:5]}); data.on_corrupt decides what "
+            "prepare does",
         )
-    table = build_table(list(sizes), attributes, splits, fractions, seed)
+    if renamed:
+        _tell(
+            log,
+            f"{len(renamed)} image(s) hold another format than their suffix says, "
+            f"and are read by their content: {'; '.join(renamed[:5])}",
+        )
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     manifest = "".join(f"{n}\t{sizes[n]}\t{md5s[n]}\n" for n in sorted(md5s))
-    (dest / MANIFEST).write_text("name\tbytes\tmd5\n" + manifest)
+    (dest / MANIFEST).write_text("name\tbytes\tmd5\n" + manifest, encoding="utf-8")
     record = {
         "dataset": "folder",
         "source": "folder",
@@ -106,42 +154,38 @@ def acquire_folder(
         "content_hash": content_hash(md5s),
         "manifest": MANIFEST,
         "not_images": not_images[:20],
-        "attributes": None,
-        "splits": {k: int(v) for k, v in table["split"].value_counts().items()},
-        "split_file": None,
-        "split_fractions": None if splits else list(fractions),
-        "seed": seed,
+        "other_format": renamed[:20],
+        "n_left_out": len(skipped),
     }
-    if attributes:
-        columns = [c for c in table.columns if c not in ("image_id", "split")]
-        record["attributes"] = {
-            "path": str(attributes),
-            "md5": _file_md5(attributes),
-            "columns": columns,
-        }
-    if splits:
-        record["split_file"] = {"path": str(splits), "md5": _file_md5(splits)}
     log(
         f"{len(md5s):,} images, {record['total_bytes']:,} bytes, content hash "
-        f"{record['content_hash'][:16]}..., splits {record['splits']}"
+        f"{record['content_hash'][:16]}..."
     )
+    report_skipped(skipped, log)
     return record
 
 
 def read_manifest(path: Path) -> dict[str, tuple[int, str]]:
     out = {}
-    for line in path.read_text().splitlines()[1:]:
-        name, size, md5 = line.rsplit("\t", 2)
-        out[name] = (int(size), md5)
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")[1:]
+        for line in filter(None, lines):
+            name, size, md5 = line.rsplit("\t", 2)
+            out[name] = (int(size), md5)
+    except (OSError, ValueError) as exc:
+        raise ZatlasError(
+            f"{path} cannot be read ({exc}); delete {path.parent / 'source.json'} (or run "
+            "snakemake with `-R acquire`) to record the folder again"
+        ) from None
     return out
 
 
 def _changed(record_path: Path, where: str, details: str) -> ZatlasError:
     return ZatlasError(
         f"{where} changed since the acquire step recorded it in {record_path}: {details}. "
-        "Results of the old and the new content must not be mixed: delete "
-        f"{record_path} (or run snakemake with `-R acquire`) to record the folder as it is "
-        "now, and run the workflow again."
+        "Results of the old and the new content must not be mixed: run the workflow again "
+        "(a changed folder reruns the acquire step by itself once it is still), or delete "
+        f"{record_path} (or run snakemake with `-R acquire`) to record it as it is now."
     )
 
 
@@ -157,14 +201,12 @@ def _diff(old: dict, new: dict) -> str:
     return ", ".join(parts)
 
 
-def check_record(record_path: Path, record: dict, attributes, splits) -> None:
-    """The attribute and split files named in the config are those recorded, unchanged."""
-    for key, given, recorded in (
-        ("attributes", attributes, record.get("attributes")),
-        ("splits", splits, record.get("split_file")),
-    ):
-        if bool(given) != bool(recorded) or (given and _file_md5(given) != recorded["md5"]):
-            raise _changed(record_path, f"data.{key} ({given or 'none'})", "not the file recorded")
+def _table_files(attributes, splits) -> dict:
+    """The attribute and split files this run read, with their md5 (for prepare.json)."""
+    return {
+        key: {"path": str(given), "md5": _file_md5(given)} if given else None
+        for key, given in (("attributes", attributes), ("split_file", splits))
+    }
 
 
 def prepare_folder(
@@ -177,6 +219,7 @@ def prepare_folder(
     splits: str | Path | None = None,
     fractions: Sequence[float] = SPLIT_FRACTIONS,
     seed: int = 0,
+    limits: Limits | None = None,
 ) -> dict:
     """Decode the recorded folder into images.npy + attributes.parquet, checking every image
     against the manifest."""
@@ -184,18 +227,20 @@ def prepare_folder(
     record_path = Path(record_path)
     record = json.loads(record_path.read_text())
     manifest = read_manifest(record_path.parent / record["manifest"])
-    container = Container.at(record["path"])
-    images = list_images(container)
+    container = Container.at(record["path"], limits)
+    images, _ = list_images(container, lambda _m: None)
     sizes = {e.name: e.size for e in images}
     old_sizes = {n: s for n, (s, _) in manifest.items()}
     if sizes != old_sizes:
         raise _changed(record_path, container.path, _diff(old_sizes, sizes))
-    check_record(record_path, record, attributes, splits)
+    attributes = Path(attributes).expanduser() if attributes else None
+    splits = Path(splits).expanduser() if splits else None
     table = build_table(list(sizes), attributes, splits, fractions, seed)
     table = select_rows(table, spec.n_images)
     n = len(table)
     row_of = {name: r for r, name in enumerate(table["image_id"])}
     spec = replace(spec, orient=True)
+    warn_upsampling(container, images, spec, n)
     step = chunk_size(n, spec.workers or os.cpu_count() or 1)
     if container.random_access():
         where = {e.name: e.where for e in images}
@@ -206,7 +251,7 @@ def prepare_folder(
         chunks, reader = _byte_chunks(container, row_of, step), None
     part = Path(str(images_out) + ".part.npy")
     start = time.perf_counter()
-    failures, digests, workers = decode_all(reader, chunks, n, part, spec, md5=True)
+    failures, digests, workers, notes = decode_all(reader, chunks, n, part, spec, md5=True)
     seconds = time.perf_counter() - start
     names = table["image_id"].tolist()
     now = {names[r]: (sizes[names[r]], d) for r, d in digests.items()}
@@ -219,7 +264,14 @@ def prepare_folder(
         f"{record_path} or run snakemake with `-R acquire`), or set data.on_corrupt: skip "
         "to drop them (their names are then recorded)."
     )
-    extra = {"dataset": "folder", "path": container.path, "content_hash": record["content_hash"]}
+    extra = {
+        "dataset": "folder",
+        "path": container.path,
+        "content_hash": record["content_hash"],
+        "seed": seed,
+        "split_fractions": None if splits else list(fractions),
+        **_table_files(attributes, splits),
+    }
     return finish(
         table,
         part,
@@ -234,16 +286,44 @@ def prepare_folder(
         attributes_out,
         summary_out,
         extra,
+        notes,
     )
 
 
+def warn_upsampling(container: Container, images: list[Entry], spec: PrepareSpec, n: int) -> None:
+    """Say so, with the array's size, when image_size is far above the images' own size
+    (read from the headers of a few images spread over the folder)."""
+    from zatlas.data.decode import source_side
+
+    if not container.random_access():
+        return
+    pick = images[:: max(1, len(images) // 16)][:16]
+    sides = []
+    with container.open() as fh:
+        for e in pick:
+            side = source_side(container.read(fh, e.where), spec.crop)
+            if side:
+                sides.append(side)
+    if sides and spec.image_size > 2 * max(sides):
+        size = n * spec.image_size**2 * 3
+        _tell(
+            _print,
+            f"warning: data.image_size {spec.image_size} is more than twice the "
+            f"largest square of the images sampled ({max(sides)} px): every image is blown "
+            f"up, and images.npy takes {size / 1e9:,.2f} GB for {n:,} images. A smaller "
+            "image_size keeps the same detail",
+        )
+
+
 def _byte_chunks(container: Container, row_of: dict[str, int], step: int) -> Iterator[list]:
-    """(row, bytes) chunks of a compressed tar, streamed once in archive order."""
-    chunk = []
+    """(row, bytes) chunks of a compressed tar, streamed once in archive order; a chunk
+    holds at most `step` images and about CHUNK_BYTES bytes, so memory stays bounded."""
+    chunk, held = [], 0
     for name, data in container.stream(set(row_of)):
         chunk.append((row_of[name], data))
-        if len(chunk) == step:
+        held += len(data)
+        if len(chunk) == step or held >= CHUNK_BYTES:
             yield chunk
-            chunk = []
+            chunk, held = [], 0
     if chunk:
         yield chunk

@@ -24,16 +24,30 @@ def run(
     attribute_file=None,
     splits=None,
     split_fractions=(0.8, 0.1, 0.1),
+    max_image_mb=None,
+    max_total_mb=None,
+    fingerprints=(),  # the attribute and split files' content: they decide a rerun
     threads: int = 1,
 ) -> None:
     from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout
 
     if dataset == "folder":
+        from zatlas.data.container import limits_mb
         from zatlas.data.folder import prepare_folder
 
         spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
+        limits = limits_mb(max_image_mb, max_total_mb)
         result = prepare_folder(
-            source, images, attributes, summary, spec, attribute_file, splits, split_fractions, seed
+            source,
+            images,
+            attributes,
+            summary,
+            spec,
+            attribute_file,
+            splits,
+            split_fractions,
+            seed,
+            limits,
         )
     else:
         crop = CELEBA_CROP if crop is None else crop
