@@ -41,12 +41,18 @@ SOURCE_W, SOURCE_H = 178, 218
 
 
 def select_rows(table: pd.DataFrame, n_images: int | None) -> pd.DataFrame:
-    """First rows of each split, in proportion, so a capped run keeps valid/test images."""
+    """First rows of each split, in proportion (largest remainders, so the shares add up to
+    exactly `n_images`), so a capped run keeps valid/test images."""
     if n_images is None or n_images >= len(table):
         return table.reset_index(drop=True)
-    parts = []
-    for _, group in table.groupby("split", sort=False):
-        parts.append(group.head(max(1, round(n_images * len(group) / len(table)))))
+    groups = dict(list(table.groupby("split", sort=False)))
+    share = {k: n_images * len(g) / len(table) for k, g in groups.items()}
+    take = {k: max(1, int(v)) for k, v in share.items()}
+    for k in sorted(share, key=lambda k: int(share[k]) - share[k]):
+        if sum(take.values()) >= n_images:
+            break
+        take[k] = min(take[k] + 1, len(groups[k]))
+    parts = [g.head(take[k]) for k, g in groups.items()]
     return pd.concat(parts).sort_index().head(n_images).reset_index(drop=True)
 
 
