@@ -77,7 +77,11 @@ def acquire_settings(cfg):
     caps; a synthetic set's size and seed are in its folder's name."""
     data = cfg["data"]
     if data["dataset"] == "synthetic":
-        return {"dataset": "synthetic", "n_images": n_available(cfg), "seed": cfg["seed"]}
+        return {
+            "dataset": "synthetic",
+            "n_images": n_available(cfg),
+            "seed": cfg["seed"],
+        }
     if data["dataset"] == "folder":  # its size limits are checked with its fingerprint
         return {"dataset": "folder", "path": data["path"]}
     return {"dataset": data["dataset"], "sources": data["sources"]}
