@@ -47,18 +47,22 @@ def run(
         dom = pd.read_csv(dominant[model])
         km = read_json(kmeans[model])
         per_k = pd.DataFrame(km["per_k"])
-        inertias[model] = per_k
-        first, last = per_k.iloc[0], per_k.iloc[-1]
         row = {
             "model": model,
             "dominant_axes_all": " ".join(
                 f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.itertuples()
             ),
-            f"inertia_k{int(first['k'])}": first["mean"],
-            f"inertia_k{int(last['k'])}": last["mean"],
-            "inertia_ratio_last_first": last["mean"] / first["mean"],
-            "inertia_max_seed_spread": float(((per_k["max"] - per_k["min"]) / per_k["mean"]).max()),
         }
+        if km.get("not_run"):  # the latents could not be clustered: say so, draw nothing
+            row["kmeans_not_run"] = km["not_run"]
+        else:
+            inertias[model] = per_k
+            first, last = per_k.iloc[0], per_k.iloc[-1]
+            row[f"inertia_k{int(first['k'])}"] = first["mean"]
+            row[f"inertia_k{int(last['k'])}"] = last["mean"]
+            row["inertia_ratio_last_first"] = last["mean"] / first["mean"]
+            spread = (per_k["max"] - per_k["min"]) / per_k["mean"]
+            row["inertia_max_seed_spread"] = float(spread.max())
         for shell in rs["shells"]:
             row[f"fraction_{shell['low']:g}_{shell['high']:g}"] = shell["fraction"]
         if model in vae:

@@ -7,8 +7,9 @@ import time
 import numpy as np
 
 from zatlas.analysis import kmeans as kmeans_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def run(
@@ -35,6 +36,12 @@ def run(
     idx = subset(len(zs), max_points or len(zs), seed)
     ks = list(range(k_min, k_max + 1, k_step))
     x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
+    why = latent_problem(x, max(ks) + 1, f"k-means up to k = {max(ks)}")
+    if why:
+        record = {"model": model, "n_points": int(len(idx)), "elbow_k": None, "per_k": []}
+        label = title(model, "k-means inertia")
+        write_not_run(why, [figure], label, summary, record, {sweep: ["k", "seed", "inertia"]})
+        return
     start = time.perf_counter()
     table = kmeans_an.inertia_sweep(
         x, ks, [seed + i for i in range(n_seeds)], fit_points, max_iter, refine_iter

@@ -10,8 +10,9 @@ import pandas as pd
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def run(
@@ -34,6 +35,14 @@ def run(
     zs = load(z)
     idx = subset(len(zs), variant_settings["n_points"], seed)
     rows = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
+    perplexity = variant_settings["perplexity"]
+    why = latent_problem(rows, int(3 * perplexity) + 2, f"t-SNE at perplexity {perplexity:g}")
+    if why:
+        columns = ["index", "x", "y", *([color_by] if color_by else [])]
+        record = {"model": model, "variant": variant, **variant_settings, "color_by": color_by}
+        label = title(model, f"t-SNE {variant}")
+        write_not_run(why, [figure], label, summary, record, {embedding: columns})
+        return
     x = pca_an.reduce(rows, variant_settings["pca_components"])
     start = time.perf_counter()
     emb, kl = tsne_an.run_tsne(

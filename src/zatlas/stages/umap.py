@@ -10,9 +10,10 @@ import pandas as pd
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
 from zatlas.analysis.umap import run_umap
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def variants(n_total: int, n_points, pca_components) -> dict[str, tuple[int, int | None]]:
@@ -41,6 +42,13 @@ def run(
 
     limit_threads(threads)
     zs = load(z)
+    first = np.asarray(zs[subset(len(zs), min(n_points), seed)], dtype=np.float32)
+    why = latent_problem(first, n_neighbors + 2, f"UMAP with {n_neighbors} neighbours")
+    if why:
+        record = {"model": model, "n_neighbors": n_neighbors, "min_dist": min_dist}
+        columns = ["variant", "index", "x", "y"]
+        write_not_run(why, [figure], title(model, "UMAP"), summary, record, {embeddings: columns})
+        return
     rows, frames, shown = [], [], {}
     for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
         idx = subset(len(zs), n, seed)
