@@ -20,89 +20,31 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from zatlas.data.container import Container, Entry, Limits, bad_names, is_image_name
+from zatlas.data.container import Container, Entry, Limits
 from zatlas.data.decode import PrepareSpec, chunk_size, decode_all
+from zatlas.data.folder_manifest import (
+    Log,
+    say,
+    changed_error,
+    content_hash,
+    diff,
+    list_images,
+    read_manifest,
+    report_skipped,
+    tell,
+)
 from zatlas.data.folder_tables import build_table
 from zatlas.data.formats import FORMATS_IN_WORDS, KIND_NAMES, image_kind, suffix_kind
 from zatlas.data.prepare import finish, select_rows
-from zatlas.errors import ZatlasError
-from zatlas.logs import to_terminal
 from zatlas.progress import progress
 
 MANIFEST = "manifest.tsv"
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 CHUNK_BYTES = 64_000_000  # bytes of a compressed tar's images in one chunk, at most
-
-Log = Callable[[str], None]
-
-
-def _print(message: str) -> None:
-    print(f"[folder] {message}", flush=True)
-
-
-def _tell(log: Log, message: str) -> None:
-    """In the log, and on the terminal too."""
-    log(message)
-    to_terminal(f"[folder] {message}")
-
-
-def _why_not_image(name: str) -> str:
-    hidden = any(p.startswith(".") or p == "__MACOSX" for p in name.split("/"))
-    return "hidden" if hidden else "not an image by its name"
-
-
-def list_images(
-    container: Container, log: Log = _print
-) -> tuple[list[Entry], list[tuple[str, str]]]:
-    """The images of a container, sorted by name, and (name, why) of every file left out."""
-    entries, skipped = container.listing(log)
-    images = [e for e in entries if is_image_name(e.name)]
-    skipped += [(e.name, _why_not_image(e.name)) for e in entries if not is_image_name(e.name)]
-    bad = bad_names([e.name for e in images])
-    if bad:
-        shown = ", ".join(repr(n) for n in bad[:5])
-        raise ZatlasError(
-            f"data.path: {len(bad)} image name(s) in {container.path} hold bytes that are not "
-            f"UTF-8 or control characters such as a newline (shown with Python escapes): "
-            f"{shown}. Rename them (e.g. `convmv -f latin1 -t utf8 -r --notest <folder>`, or "
-            "by hand) and run again"
-        )
-    if not images:
-        raise ZatlasError(
-            f"data.path: {container.path} holds no {FORMATS_IN_WORDS} images (searched "
-            "recursively); point data.path at the folder or archive that holds them"
-        )
-    container.check_sizes(images)
-    return images, sorted(skipped)
-
-
-def report_skipped(skipped: list[tuple[str, str]], log: Log) -> None:
-    """Every file left out in the log; their count by reason, with examples, on the console."""
-    if not skipped:
-        return
-    for name, why in skipped:
-        log(f"left out {name!r}: {why}")
-    by_why = Counter(why for _, why in skipped)
-    parts = []
-    for why, count in by_why.most_common():
-        first = [repr(n) for n, w in skipped if w == why][:3]
-        parts.append(f"{count} {why} ({', '.join(first)}{', ...' if count > 3 else ''})")
-    _tell(
-        log,
-        f"left out {len(skipped)} file(s) that are not used as images: "
-        + "; ".join(parts)
-        + " (the full list is in the acquire log)",
-    )
-
-
-def content_hash(md5s: dict[str, str]) -> str:
-    lines = "".join(f"{name}\t{md5s[name]}\n" for name in sorted(md5s))
-    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def _file_md5(path: str | Path | None) -> str | None:
@@ -110,7 +52,7 @@ def _file_md5(path: str | Path | None) -> str | None:
 
 
 def acquire_folder(
-    path: str | Path, dest: str | Path, limits: Limits | None = None, log: Log = _print
+    path: str | Path, dest: str | Path, limits: Limits | None = None, log: Log = say
 ) -> dict:
     """Record the folder's manifest in `dest` (manifest.tsv) and return the source record."""
     container = Container.at(Path(path).expanduser().resolve(), limits)
@@ -128,14 +70,14 @@ def acquire_folder(
         elif kind != suffix_kind(name):
             renamed.append(f"{name!r} is {KIND_NAMES[kind]}")
     if not_images:
-        _tell(
+        tell(
             log,
             f"{len(not_images)} file(s) named as images are not {FORMATS_IN_WORDS} "
             f"by their content (first: {not_images[:5]}); data.on_corrupt decides what "
             "prepare does",
         )
     if renamed:
-        _tell(
+        tell(
             log,
             f"{len(renamed)} image(s) hold another format than their suffix says, "
             f"and are read by their content: {'; '.join(renamed[:5])}",
@@ -163,42 +105,6 @@ def acquire_folder(
     )
     report_skipped(skipped, log)
     return record
-
-
-def read_manifest(path: Path) -> dict[str, tuple[int, str]]:
-    out = {}
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")[1:]
-        for line in filter(None, lines):
-            name, size, md5 = line.rsplit("\t", 2)
-            out[name] = (int(size), md5)
-    except (OSError, ValueError) as exc:
-        raise ZatlasError(
-            f"{path} cannot be read ({exc}); delete {path.parent / 'source.json'} (or run "
-            "snakemake with `-R acquire`) to record the folder again"
-        ) from None
-    return out
-
-
-def _changed(record_path: Path, where: str, details: str) -> ZatlasError:
-    return ZatlasError(
-        f"{where} changed since the acquire step recorded it in {record_path}: {details}. "
-        "Results of the old and the new content must not be mixed: run the workflow again "
-        "(a changed folder reruns the acquire step by itself once it is still), or delete "
-        f"{record_path} (or run snakemake with `-R acquire`) to record it as it is now."
-    )
-
-
-def _diff(old: dict, new: dict) -> str:
-    added = sorted(set(new) - set(old))
-    removed = sorted(set(old) - set(new))
-    changed = sorted(n for n in set(old) & set(new) if old[n] != new[n])
-    parts = [
-        f"{len(names)} {what} (first: {names[:3]})"
-        for what, names in (("added", added), ("removed", removed), ("changed", changed))
-        if names
-    ]
-    return ", ".join(parts)
 
 
 def _table_files(attributes, splits) -> dict:
@@ -232,7 +138,7 @@ def prepare_folder(
     sizes = {e.name: e.size for e in images}
     old_sizes = {n: s for n, (s, _) in manifest.items()}
     if sizes != old_sizes:
-        raise _changed(record_path, container.path, _diff(old_sizes, sizes))
+        raise changed_error(record_path, container.path, diff(old_sizes, sizes))
     attributes = Path(attributes).expanduser() if attributes else None
     splits = Path(splits).expanduser() if splits else None
     table = build_table(list(sizes), attributes, splits, fractions, seed)
@@ -258,7 +164,7 @@ def prepare_folder(
     was = {name: manifest[name] for name in now}
     if now != was:
         part.unlink(missing_ok=True)
-        raise _changed(record_path, container.path, _diff(was, now))
+        raise changed_error(record_path, container.path, diff(was, now))
     advice = (
         "Replace or remove those files (then delete "
         f"{record_path} or run snakemake with `-R acquire`), or set data.on_corrupt: skip "
@@ -306,8 +212,8 @@ def warn_upsampling(container: Container, images: list[Entry], spec: PrepareSpec
                 sides.append(side)
     if sides and spec.image_size > 2 * max(sides):
         size = n * spec.image_size**2 * 3
-        _tell(
-            _print,
+        tell(
+            say,
             f"warning: data.image_size {spec.image_size} is more than twice the "
             f"largest square of the images sampled ({max(sides)} px): every image is blown "
             f"up, and images.npy takes {size / 1e9:,.2f} GB for {n:,} images. A smaller "
