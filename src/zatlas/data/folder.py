@@ -28,13 +28,13 @@ from zatlas.data.container import Container, Entry, Limits
 from zatlas.data.decode import PrepareSpec, chunk_size, decode_all
 from zatlas.data.folder_manifest import (
     Log,
-    say,
     changed_error,
     content_hash,
     diff,
     list_images,
     read_manifest,
     report_skipped,
+    say,
     tell,
 )
 from zatlas.data.folder_tables import build_table
