@@ -32,9 +32,7 @@ def _why_not_image(name: str) -> str:
     return "hidden" if hidden else "not an image by its name"
 
 
-def list_images(
-    container: Container, log: Log = say
-) -> tuple[list[Entry], list[tuple[str, str]]]:
+def list_images(container: Container, log: Log = say) -> tuple[list[Entry], list[tuple[str, str]]]:
     """The images of a container, sorted by name, and (name, why) of every file left out."""
     entries, skipped = container.listing(log)
     images = [e for e in entries if is_image_name(e.name)]
