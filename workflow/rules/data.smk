@@ -47,7 +47,5 @@ rule prepare:
         attribute_file=config["data"]["attributes"],
         splits=config["data"]["splits"],
         split_fractions=config["data"]["split_fractions"],
-        max_image_mb=config["data"]["max_image_mb"],
-        max_total_mb=config["data"]["max_total_mb"],
     script:
         "../scripts/prepare.py"

@@ -24,19 +24,19 @@ def run(
     attribute_file=None,
     splits=None,
     split_fractions=(0.8, 0.1, 0.1),
-    max_image_mb=None,
-    max_total_mb=None,
     fingerprints=(),  # the attribute and split files' content: they decide a rerun
     threads: int = 1,
 ) -> None:
     from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout
 
     if dataset == "folder":
-        from zatlas.data.container import limits_mb
+        from zatlas.data.container import NO_LIMITS
         from zatlas.data.folder import prepare_folder
 
         spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
-        limits = limits_mb(max_image_mb, max_total_mb)
+        # data.max_image_mb and max_total_mb were checked with the folder's fingerprint when
+        # the workflow was read; as params they would rerun every run's prepare
+        limits = NO_LIMITS
         result = prepare_folder(
             source,
             images,
