@@ -71,7 +71,7 @@ def test_an_oversized_member_is_refused_before_it_is_read(tmp_path, kind):
         record_of(path, tmp_path, Limits(image_bytes=10 * MB))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert "'huge.png' (50.0 MB)" in str(err.value)
+    assert "'huge.png' (50 MB)" in str(err.value)
     assert peak < 5 * MB, peak
 
 
@@ -159,10 +159,23 @@ def test_a_folder_of_identical_images_stops_at_prepare(tmp_path):
     root.mkdir()
     for k in range(20):
         Image.new("RGB", (30 + k, 30), (12, 34, 56)).save(root / f"{k:02d}.png")
-    record = record_of(root, tmp_path)
+    log = []
+    record = record_of(root, tmp_path, log=log.append)
+    assert json.loads(record.read_text())["n_copies"] == 0  # each file differs (its size)
     with pytest.raises(ZatlasError, match="all 20 images .* are identical"):
         prepare(record, tmp_path)
     assert not (tmp_path / "out" / "images.npy").exists()
+
+
+def test_copies_are_counted_at_acquire(tmp_path):
+    root = tmp_path / "imgs"
+    names = write_tiles(root, 6, extras=False)
+    for k in range(3):
+        (root / f"copy {k}.png").write_bytes((root / names[0]).read_bytes())
+    log = []
+    record = json.loads(record_of(root, tmp_path, log=log.append).read_text())
+    assert record["n_copies"] == 3
+    assert any(m.startswith("3 image(s) are byte-for-byte copies") for m in log)
 
 
 def test_an_image_size_far_above_the_images_says_so(tmp_path, capsys):

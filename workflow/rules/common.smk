@@ -39,6 +39,15 @@ VAES = [m for m, spec in config["models"].items() if spec["type"] == "vae"]
 AES = [m for m in MODELS if m not in VAES]
 TSNE = tsne_variants(config)
 DATASET = dataset_name(config)
+try:
+    # a folder's content digest, rewritten only when an image changed: acquire's input
+    FINGERPRINT = (
+        folder_fingerprint(config, DATASET)
+        if config["data"]["dataset"] == "folder"
+        else None
+    )
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
 ANALYSIS = config["analysis"]
 
 
@@ -89,9 +98,7 @@ def acquire_settings(cfg):
 
 def acquire_inputs(wildcards):
     """A folder's content fingerprint: a changed, added or removed image reruns acquire."""
-    if config["data"]["dataset"] != "folder":
-        return {}
-    return {"fingerprint": folder_fingerprint(config, wildcards.dataset)}
+    return {"fingerprint": FINGERPRINT} if FINGERPRINT else {}
 
 
 def logs(path):

@@ -223,7 +223,7 @@ class Container:
         """Stop before reading when an image or the total is above the configured limits."""
         big = [e for e in entries if e.size > self.limits.image_bytes]
         if big:
-            shown = ", ".join(f"{e.name!r} ({e.size / MB:,.1f} MB)" for e in big[:5])
+            shown = ", ".join(f"{e.name!r} ({e.size / MB:,.3g} MB)" for e in big[:5])
             raise ZatlasError(
                 f"{self.path}: {len(big)} image(s) above data.max_image_mb "
                 f"({self.limits.image_bytes / MB:g} MB, uncompressed): {shown}. Remove them, "

@@ -82,6 +82,10 @@ def acquire_folder(
             f"{len(renamed)} image(s) hold another format than their suffix says, "
             f"and are read by their content: {'; '.join(renamed[:5])}",
         )
+    first_of: dict[str, str] = {}
+    copies = [f"{n!r} = {first_of[d]!r}" for n, d in md5s.items() if first_of.setdefault(d, n) != n]
+    if copies:  # allowed (a photo filed twice), but the user should know
+        tell(log, f"{len(copies)} image(s) are byte-for-byte copies of another: {copies[:3]}")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     manifest = "".join(f"{n}\t{sizes[n]}\t{md5s[n]}\n" for n in sorted(md5s))
@@ -97,6 +101,7 @@ def acquire_folder(
         "manifest": MANIFEST,
         "not_images": not_images[:20],
         "other_format": renamed[:20],
+        "n_copies": len(copies),
         "n_left_out": len(skipped),
     }
     log(

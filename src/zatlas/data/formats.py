@@ -30,7 +30,6 @@ SUFFIX_KIND = {
     ".webp": "webp",
     ".gif": "gif",
     ".bmp": "bmp",
-    ".dib": "bmp",
     ".tif": "tiff",
     ".tiff": "tiff",
     ".pgm": "pnm",
