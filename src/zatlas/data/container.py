@@ -58,6 +58,11 @@ class Entry:
     stamp: tuple = ()
 
 
+def _mb(n: int) -> str:
+    """Bytes in MB, to three significant digits without an exponent."""
+    return f"{n / MB:,.0f}" if n >= 100 * MB else f"{n / MB:.3g}"
+
+
 def workflow_folders() -> tuple[Path, ...]:
     """The workflow's own output folders (relative to the working directory): never input."""
     cwd = Path.cwd().resolve()
@@ -223,7 +228,7 @@ class Container:
         """Stop before reading when an image or the total is above the configured limits."""
         big = [e for e in entries if e.size > self.limits.image_bytes]
         if big:
-            shown = ", ".join(f"{e.name!r} ({e.size / MB:,.3g} MB)" for e in big[:5])
+            shown = ", ".join(f"{e.name!r} ({_mb(e.size)} MB)" for e in big[:5])
             raise ZatlasError(
                 f"{self.path}: {len(big)} image(s) above data.max_image_mb "
                 f"({self.limits.image_bytes / MB:g} MB, uncompressed): {shown}. Remove them, "
