@@ -122,3 +122,43 @@ def test_umap_and_kmeans_on_copies_say_so(tmp_path, analysis):
     out = outputs(tmp_path, "kmeans")
     kmeans.run(z, *out.values(), model="ae", **analysis["kmeans"], seed=1)
     assert "only 8 distinct latent rows" in not_run(out["summary"])
+
+
+def test_the_explorer_leaves_out_a_tsne_that_could_not_run(tmp_path):
+    """Its empty table (float index of no rows) failed as an index; now the PC plane stays."""
+    from zatlas.stages.explore import model_points
+
+    empty = tmp_path / "tsne.csv"
+    pd.DataFrame(columns=["index", "x", "y"]).to_csv(empty, index=False)
+    zs = np.full((240, 8), 0.5, np.float32)
+    frame = pd.DataFrame({"image_id": [f"{i}.png" for i in range(240)], "split": "train"})
+    points = model_points(zs, frame, [], [empty], ["v"], [[1, 2]], 10, 1000, 240, 1)
+    assert list(points.views) == ["PC1/PC2"] and len(points.rows) == 240
+
+
+def test_attributes_on_one_point_say_so(tmp_path, constant):
+    from zatlas.stages import attributes
+
+    z, attrs = constant
+    frame = pd.read_parquet(attrs)
+    frame["Smiling"] = np.where(np.arange(240) % 2, 1, -1).astype(np.int8)
+    frame.to_parquet(attrs)
+    empty = tmp_path / "tsne.csv"
+    pd.DataFrame(columns=["index", "x", "y"]).to_csv(empty, index=False)
+    out = outputs(tmp_path, "attributes")
+    figures = {"scatter_figure": out["figure"], "nmi_figure": tmp_path / "nmi.png"}
+    attributes.run(
+        z,
+        attrs,
+        empty,
+        out["table"],
+        out["summary"],
+        **figures,
+        model="ae",
+        k=8,
+        max_points=240,
+        color_by=["Smiling"],
+        seed=1,
+    )
+    assert "all 240 latent rows are one point" in not_run(out["summary"])
+    assert pd.read_csv(out["table"]).columns.tolist() == ["attribute", "nmi", "ami"]

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from zatlas.analysis import pca as pca_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def run(
@@ -50,6 +51,13 @@ def run(
             "lower k or raise analysis.attributes.max_points"
         )
     x = np.asarray(zs[idx], dtype=np.float32)
+    why = latent_problem(x, k + 1, f"k-means with k = {k}")
+    if why:
+        record = {"model": model, "k": k, "n_points": int(len(idx))}
+        figures = [scatter_figure, nmi_figure]
+        label = title(model, "k-means clusters against attributes")
+        write_not_run(why, figures, label, summary, record, {table: ["attribute", "nmi", "ami"]})
+        return
     labels = attr_an.kmeans_labels(x, k, seed)
     nmi = attr_an.attribute_nmi(labels, labels_of.iloc[idx].reset_index(drop=True))
     nmi.to_csv(table, index=False)
@@ -73,8 +81,9 @@ def run(
     pcs = pca_an.reduce(x, 2)
     projections = {"PCA": (pcs, frame.iloc[idx][shown])}
     emb = pd.read_csv(tsne_embedding)
-    projections["t-SNE"] = (
-        emb[["x", "y"]].to_numpy(),
-        frame.iloc[emb["index"].to_numpy()][shown],
-    )
+    if not emb.empty:  # empty: that t-SNE could not run (its summary says why)
+        projections["t-SNE"] = (
+            emb[["x", "y"]].to_numpy(),
+            frame.iloc[emb["index"].to_numpy()][shown],
+        )
     plot_attribute_scatters(projections, title(model, "coloured by attributes"), scatter_figure)
