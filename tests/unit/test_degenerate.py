@@ -162,3 +162,51 @@ def test_attributes_on_one_point_say_so(tmp_path, constant):
     )
     assert "all 240 latent rows are one point" in not_run(out["summary"])
     assert pd.read_csv(out["table"]).columns.tolist() == ["attribute", "nmi", "ami"]
+
+
+def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
+    """One model's k-means summary says 'not run': its row says why, the other model's
+    inertia numbers and overlay stay."""
+    from zatlas.stages import compare
+
+    inputs = {k: [] for k in ("radius_tables", "radius_summaries", "dominant", "axes", "kmeans")}
+    inputs.update(vae=[], train=[], intrinsic_dim=[], structure=[])
+    per_k = [{"k": k, "mean": 10.0 / k, "min": 9.0 / k, "max": 11.0 / k} for k in (2, 4)]
+    for model in ("ae", "ae2"):
+        d = tmp_path / "results/r/analysis" / model
+        for stage in ("radius", "axes", "kmeans"):
+            (d / stage).mkdir(parents=True)
+        pd.DataFrame(
+            {"bin_width": [0.5] * 3, "center": [1, 2, 3], "density": [0.1, 0.5, 0.2]}
+        ).to_csv(d / "radius/density.csv", index=False)
+        radius = {"peak": 2.0, "mean": 2.0, "std": 0.5, "shells": []}
+        (d / "radius/summary.json").write_text(json.dumps(radius))
+        pd.DataFrame(columns=["axis", "center", "fwhm"]).to_csv(
+            d / "axes/dominant.csv", index=False
+        )
+        (d / "axes/summary.json").write_text("{}")
+        km = (
+            {"not_run": "all 240 latent rows are one point", "per_k": []}
+            if model == "ae2"
+            else {"per_k": per_k, "elbow_k": 2}
+        )
+        (d / "kmeans/summary.json").write_text(json.dumps(km))
+        inputs["radius_tables"].append(d / "radius/density.csv")
+        inputs["radius_summaries"].append(d / "radius/summary.json")
+        inputs["dominant"].append(d / "axes/dominant.csv")
+        inputs["axes"].append(d / "axes/summary.json")
+        inputs["kmeans"].append(d / "kmeans/summary.json")
+    out = tmp_path / "results/r/compare"
+    out.mkdir(parents=True)
+    compare.run(
+        **inputs,
+        table=out / "compare.csv",
+        figure=out / "radius.png",
+        kmeans_figure=out / "kmeans.png",
+        models={"ae": {"type": "ae"}, "ae2": {"type": "ae"}},
+        vaes=[],
+        z_dim=4,
+    )
+    table = pd.read_csv(out / "compare.csv").set_index("model")
+    assert table.loc["ae2", "kmeans_not_run"] == "all 240 latent rows are one point"
+    assert table.loc["ae", "inertia_k2"] == 5.0 and pd.isna(table.loc["ae2", "inertia_k2"])
