@@ -11,6 +11,7 @@ from PIL import Image
 
 from zatlas.data.decode import PrepareSpec, decode_image
 from zatlas.data.folder import acquire_folder, prepare_folder
+from zatlas.data.formats import to_rgb
 
 
 def encode(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -54,6 +55,11 @@ CASES = {
     "GIF transparent": (encode(palette(True), "GIF", transparency=1), (255, 255, 255)),
     "CMYK": (encode(Image.new("CMYK", (20, 20), (255, 0, 0, 0)), "TIFF"), (0, 255, 255)),
     "CMYK jpeg": (encode(Image.new("CMYK", (20, 20), (0, 0, 0, 0)), "JPEG"), (255, 255, 255)),
+    # Lab TIFF of L* 50, a* = b* = 0 (stored 128, 128, 128): sRGB grey 119
+    "LAB": (encode(Image.new("LAB", (20, 20), (128, 128, 128)), "TIFF"), (119, 119, 119)),
+    # premultiplied: 100 is red 199 at alpha 128/255; over white 199 * 0.502 + 255 * 0.498
+    "RGBa": (lambda: Image.new("RGBa", (20, 20), (100, 0, 0, 128)), (227, 127, 127)),
+    "La": (lambda: Image.new("La", (20, 20), (50, 128)), (177, 177, 177)),
     "BMP": (encode(Image.new("RGB", (20, 20), (10, 200, 30)), "BMP"), (10, 200, 30)),
     "PPM": (encode(Image.new("RGB", (20, 20), (10, 200, 30)), "PPM"), (10, 200, 30)),
 }
@@ -62,9 +68,20 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 def test_each_mode_gives_the_stated_rgb(case):
     data, want = CASES[case]
-    got, notes = pixel(data)
+    if callable(data):  # a mode no file format stores: converted as Pillow holds it
+        out, notes = to_rgb(data())
+        got = np.asarray(out)[0, 0].astype(int)
+    else:
+        got, notes = pixel(data)
     assert np.abs(got - np.array(want)).max() <= 1, (case, got)
-    transparent = case in ("LA transparent", "RGBA", "P transparent", "GIF transparent")
+    transparent = case in (
+        "LA transparent",
+        "RGBA",
+        "P transparent",
+        "GIF transparent",
+        "RGBa",
+        "La",
+    )
     assert any("transparent pixels composited onto white" in n for n in notes) == transparent
 
 
