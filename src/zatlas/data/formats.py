@@ -10,14 +10,12 @@ made 8-bit RGB by one stated rule.
   `LA`, `PA`, premultiplied `RGBa`/`La`): composited onto white (`BACKGROUND`), the page
   a transparent picture is usually drawn for; the image is noted when a pixel is
   transparent.
-- CIELAB (a Lab TIFF): a colour transform to sRGB (L* 50, a* b* 0 is grey 119).
-- CMYK, YCbCr, HSV and the other colour modes: Pillow's own conversion to RGB.
+- CMYK, YCbCr, HSV, CIELAB (a Lab TIFF: L* 50, a* = b* = 0 is grey 119) and the other
+  colour modes: Pillow's own conversion to RGB.
 - An animated image (GIF, WebP, APNG) or a multi-page TIFF: its first frame, noted.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 from PIL import Image
@@ -89,14 +87,6 @@ def _scaled(values: np.ndarray, top: float, what: str) -> np.ndarray:
     return np.rint(values.astype(np.float64) * (255.0 / top)).astype(np.uint8)
 
 
-@functools.cache
-def _lab_to_srgb():
-    from PIL import ImageCms
-
-    lab, srgb = ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB")
-    return ImageCms.buildTransform(lab, srgb, "LAB", "RGB")
-
-
 def to_rgb(img: Image.Image) -> tuple[Image.Image, list[str]]:
     """The image as 8-bit RGB by the rules above, and notes on what was done to it."""
     notes = []
@@ -111,10 +101,6 @@ def to_rgb(img: Image.Image) -> tuple[Image.Image, list[str]]:
     if mode == "F":
         grey = _scaled(np.asarray(img), 1.0, "32-bit float")
         return Image.fromarray(grey, "L").convert("RGB"), notes
-    if mode == "LAB":  # CIELAB (a Lab TIFF): through a colour transform, not channel copies
-        from PIL import ImageCms
-
-        return ImageCms.applyTransform(img, _lab_to_srgb()), notes
     if mode == "La":  # premultiplied: Pillow unpremultiplies only on the way to LA
         img = img.convert("LA")
     if mode == "P":
