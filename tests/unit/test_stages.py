@@ -9,7 +9,7 @@ from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcar
 
 from zatlas.stages import binding as bind_module
 from zatlas.stages.binding import BindingError, arguments
-from zatlas.stages.registry import STAGES, report_stages
+from zatlas.registry import STAGES, report_stages
 
 REPO = Path(__file__).resolve().parents[2]
 

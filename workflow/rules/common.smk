@@ -13,7 +13,7 @@ from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
-from zatlas.stages.registry import report_stages
+from zatlas.registry import report_stages
 
 try:
     # duplicate keys and non-finite numbers, named by file and line
