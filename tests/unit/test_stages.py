@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcards
 
+from zatlas.registry import STAGES, report_stages
 from zatlas.stages import binding as bind_module
 from zatlas.stages.binding import BindingError, arguments
-from zatlas.registry import STAGES, report_stages
 
 REPO = Path(__file__).resolve().parents[2]
 
