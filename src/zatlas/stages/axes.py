@@ -22,7 +22,7 @@ def run(
     max_plotted,
     scale="relative",
 ) -> None:
-    from zatlas.plots.figures import plot_axes_all, plot_axes_dominant
+    from zatlas.plots.axes import plot_axes_all, plot_axes_dominant
 
     zs = load(z)
     # the bin is a length like the threshold: relative to the spread unless absolute
