@@ -74,7 +74,7 @@ def run(
     z_dim: int,
 ) -> None:
     """Every model in one table: the headline numbers, then the details behind them."""
-    from zatlas.plots.axes import plot_inertia_overlay, plot_radius_overlay
+    from zatlas.plots.compare import plot_inertia_overlay, plot_radius_overlay
 
     top = headline(
         models,

@@ -28,7 +28,7 @@ def run(
     refine_iter=3,
     threads: int = 1,
 ) -> None:
-    from zatlas.plots.axes import plot_inertia
+    from zatlas.plots.kmeans import plot_inertia
 
     limit_threads(threads)
     zs = load(z)

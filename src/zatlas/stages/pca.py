@@ -32,7 +32,7 @@ def run(
 ) -> None:
     """PC planes and planes of original axes (by default the two most dominant ones)."""
     from zatlas.errors import ConfigError
-    from zatlas.plots.axes import plot_pca_variance, plot_planes
+    from zatlas.plots.pca import plot_pca_variance, plot_planes
 
     limit_threads(threads)
     zs = load(z)

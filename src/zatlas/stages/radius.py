@@ -7,7 +7,7 @@ from zatlas.stages.files import load, title, write_json
 
 
 def run(z, densities, summary, figure, model: str, bin_widths, shells) -> None:
-    from zatlas.plots.axes import plot_radius
+    from zatlas.plots.radius import plot_radius
 
     zs = load(z)
     r = radius_an.radii(zs)

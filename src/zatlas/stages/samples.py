@@ -27,7 +27,7 @@ def run(
     threads: int = 1,
 ) -> None:
     from zatlas.encoding import decode_points, load_model
-    from zatlas.plots.axes import plot_image_grid
+    from zatlas.plots.samples import plot_image_grid
 
     limit_threads(threads, tensorflow=True)
     zs = load(z)

@@ -24,7 +24,7 @@ def run(
     models: list[str] | None = None,
     threads: int = 1,
 ) -> None:
-    from zatlas.plots.axes import plot_history
+    from zatlas.plots.train import plot_history
     from zatlas.training import train_model
 
     limit_threads(threads, tensorflow=True)

@@ -28,7 +28,7 @@ def run(
     threads: int = 1,
     recall_queries: int = 1000,
 ) -> None:
-    from zatlas.plots.axes import plot_tsne
+    from zatlas.plots.tsne import plot_tsne
 
     limit_threads(threads)
     zs = load(z)
