@@ -31,7 +31,7 @@ def plot_radius_overlay(
     save(fig, path)
 
 
-def plot_inertia_overlay(per_model: dict[str, pd.DataFrame], path) -> None:
+def plot_kmeans_overlay(per_model: dict[str, pd.DataFrame], path) -> None:
     """Every model's k-means inertia (mean and min-max band), relative to its first k."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for i, (name, t) in enumerate(per_model.items()):

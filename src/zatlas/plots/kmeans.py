@@ -7,7 +7,7 @@ import pandas as pd
 from zatlas.plots import plt, save
 
 
-def plot_inertia(summary: pd.DataFrame, elbow: int, title: str, path) -> None:
+def plot_kmeans(summary: pd.DataFrame, elbow: int, title: str, path) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.fill_between(
         summary["k"], summary["min"], summary["max"], alpha=0.3, label="min-max over seeds"

@@ -74,7 +74,7 @@ def run(
     z_dim: int,
 ) -> None:
     """Every model in one table: the headline numbers, then the details behind them."""
-    from zatlas.plots.compare import plot_inertia_overlay, plot_radius_overlay
+    from zatlas.plots.compare import plot_kmeans_overlay, plot_radius_overlay
 
     top = headline(
         models,
@@ -139,4 +139,4 @@ def run(
     details = details[["model", *[c for c in details if c not in top]]]
     top.merge(details, on="model", how="left").to_csv(table, index=False)
     plot_radius_overlay(densities, summaries, z_dim, figure)
-    plot_inertia_overlay(inertias, kmeans_figure)
+    plot_kmeans_overlay(inertias, kmeans_figure)

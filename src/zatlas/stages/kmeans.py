@@ -28,7 +28,7 @@ def run(
     refine_iter=3,
     threads: int = 1,
 ) -> None:
-    from zatlas.plots.kmeans import plot_inertia
+    from zatlas.plots.kmeans import plot_kmeans
 
     limit_threads(threads)
     zs = load(z)
@@ -56,4 +56,4 @@ def run(
             "per_k": stats.to_dict(orient="records"),
         },
     )
-    plot_inertia(stats, elbow, title(model, "k-means inertia"), figure)
+    plot_kmeans(stats, elbow, title(model, "k-means inertia"), figure)
