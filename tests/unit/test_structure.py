@@ -10,7 +10,7 @@ from zatlas.analysis import active_units as au
 from zatlas.analysis import attributes as attr
 from zatlas.analysis import density
 from zatlas.analysis import intrinsic_dim as idim
-from zatlas.analysis import structure as st
+from zatlas.analysis import neighbours as st
 from zatlas.analysis import verdicts as vd
 
 
