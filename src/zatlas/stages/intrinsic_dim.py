@@ -26,7 +26,7 @@ def run(
     of E[z | x] (mu for a VAE, z for an AE)."""
     from zatlas.analysis import intrinsic_dim as idim
     from zatlas.analysis.active_units import active_units
-    from zatlas.analysis.neighbours import matched_gaussian
+    from zatlas.analysis.nulls import matched_gaussian
     from zatlas.errors import ZatlasError
     from zatlas.plots.intrinsic_dim import plot_dimensions
 
