@@ -79,9 +79,9 @@ rule sampling:
         decoder=rules.train.output.decoder,
     output:
         table="results/{run}/analysis/{model}/sampling/scores.csv",
-        samples_figure=report(
-            "results/{run}/analysis/{model}/sampling/samples.png",
-            caption="../report/sampling-samples.rst",
+        decoded_figure=report(
+            "results/{run}/analysis/{model}/sampling/decoded.png",
+            caption="../report/sampling-decoded.rst",
             category="Sampling strategies",
             subcategory="{model}",
         ),
