@@ -163,3 +163,23 @@ def test_the_lock_pins_every_dependency_and_the_conda_env_installs_it():
     assert lock.count("--hash=sha256:") >= len(pinned)
     env = (REPO / "envs" / "zatlas.yaml").read_text()
     assert "-r ../requirements.lock" in env and "--require-hashes" in env
+
+
+# The only defaults a stage's run() may have: its thread count, an input or output a rule
+# may leave out (None), and the AE encoder's fixed seed (the VAE's rule passes the config's).
+# Every setting's default lives in the schema alone.
+STAGE_DEFAULTS = {("encode", "seed")}
+
+
+def test_no_stage_repeats_a_default_of_the_schema():
+    import importlib
+    import inspect
+
+    for s in STAGES:
+        params = inspect.signature(
+            importlib.import_module(f"zatlas.stages.{s.name}").run
+        ).parameters
+        for name, p in params.items():
+            if p.default is inspect.Parameter.empty or p.default is None:
+                continue
+            assert name == "threads" or (s.name, name) in STAGE_DEFAULTS, f"{s.name}.run({name}=)"

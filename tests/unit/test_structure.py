@@ -398,6 +398,7 @@ def test_structure_stage_tsne_uses_a_random_subset_and_the_configured_perplexity
         planes=[[1, 2]],
         zooms=[None],
         tsne_iter=250,
+        scale="relative",
         tsne_schedule="opentsne",
         seed=3,
     )

@@ -20,7 +20,7 @@ def run(
     center_threshold,
     width_factor,
     max_plotted,
-    scale="relative",
+    scale,
 ) -> None:
     from zatlas.plots.axes import plot_axes_all, plot_axes_dominant
 

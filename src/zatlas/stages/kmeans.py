@@ -23,9 +23,9 @@ def run(
     n_seeds,
     max_points,
     seed,
-    fit_points=20_000,
-    max_iter=300,
-    refine_iter=3,
+    fit_points,
+    max_iter,
+    refine_iter,
     threads: int = 1,
 ) -> None:
     from zatlas.plots.kmeans import plot_kmeans

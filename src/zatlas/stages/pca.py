@@ -26,9 +26,9 @@ def run(
     zooms,
     max_points,
     seed,
-    axis_planes=None,
+    axis_planes,
+    scale,
     threads: int = 1,
-    scale="relative",
 ) -> None:
     """PC planes and planes of original axes (by default the two most dominant ones)."""
     from zatlas.errors import ConfigError

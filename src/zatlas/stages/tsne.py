@@ -25,8 +25,8 @@ def run(
     variant_settings: dict,
     color_by,
     seed,
+    recall_queries: int,
     threads: int = 1,
-    recall_queries: int = 1000,
 ) -> None:
     from zatlas.plots.tsne import plot_tsne
 
