@@ -16,6 +16,8 @@ class Stage:
     per: str
     # shown in the report (its PNG/CSV/JSON outputs are the report rule's inputs)
     report: bool = True
+    # its module has check_config(cfg, n): cross-field checks run when the config is read
+    checked: bool = False
 
 
 STAGES: tuple[Stage, ...] = (
@@ -24,19 +26,19 @@ STAGES: tuple[Stage, ...] = (
     Stage("train", "Training curves", "model"),
     Stage("encode", "Encoding", "model", report=False),
     # the blog's analyses
-    Stage("radius", "Number density vs radius", "model"),
+    Stage("radius", "Number density vs radius", "model", checked=True),
     Stage("axes", "Number density along the axes", "model"),
-    Stage("pca", "PCA", "model"),
-    Stage("tsne", "t-SNE", "variant"),
+    Stage("pca", "PCA", "model", checked=True),
+    Stage("tsne", "t-SNE", "variant", checked=True),
     Stage("umap", "UMAP", "model"),
-    Stage("kmeans", "k-means inertia", "model"),
+    Stage("kmeans", "k-means inertia", "model", checked=True),
     Stage("vae_stats", "VAE statistics", "vae"),
-    Stage("samples", "Images from random z-points", "model"),
+    Stage("samples", "Images from random z-points", "model", checked=True),
     # beyond the blog
     Stage("structure", "Structure against its nulls", "model"),
-    Stage("intrinsic_dim", "Intrinsic dimension and active units", "model"),
+    Stage("intrinsic_dim", "Intrinsic dimension and active units", "model", checked=True),
     Stage("sampling", "Sampling strategies: how on-manifold are the samples?", "model"),
-    Stage("attributes", "k-means clusters against the image attributes", "model"),
+    Stage("attributes", "k-means clusters against the image attributes", "model", checked=True),
     # what is where
     Stage("traversals", "Traversals: what a direction changes in a face", "model"),
     Stage("interpolations", "Interpolations: the straight line against the data's path", "model"),

@@ -4,8 +4,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from zatlas.config import ModelSpec, tsne_variants, validate_config
+from zatlas.config import ModelSpec, validate_config
 from zatlas.errors import ConfigError
+from zatlas.stages.tsne import tsne_variants
 
 
 def demo():

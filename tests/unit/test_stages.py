@@ -183,3 +183,19 @@ def test_no_stage_repeats_a_default_of_the_schema():
             if p.default is inspect.Parameter.empty or p.default is None:
                 continue
             assert name == "threads" or (s.name, name) in STAGE_DEFAULTS, f"{s.name}.run({name}=)"
+
+
+def test_each_stage_checks_its_own_settings_and_config_py_checks_none():
+    import ast
+
+    src = REPO / "src" / "zatlas"
+    for s in STAGES:
+        tree = ast.parse((src / "stages" / f"{s.name}.py").read_text())
+        defines = any(
+            isinstance(n, ast.FunctionDef) and n.name == "check_config" for n in tree.body
+        )
+        assert defines == s.checked, (
+            f"{s.name}: check_config defined {defines}, registry {s.checked}"
+        )
+    # no analysis's key is named in config.py: its checks live with its stage
+    assert "'analysis." not in (src / "config.py").read_text()

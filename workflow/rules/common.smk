@@ -6,13 +6,13 @@ from zatlas.config import (
     TrainSpec,
     dataset_name,
     n_available,
-    tsne_variants,
     validate_config,
 )
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
+from zatlas.stages.tsne import tsne_variants
 from zatlas.registry import report_stages
 
 try:
