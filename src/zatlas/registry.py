@@ -1,6 +1,8 @@
-"""Every stage in DAG order: its name (rule = stage module = config key = results folder =
-report section = caption file), its report title and what it runs over. The report's
-sections and the report rule's inputs are both built from this one list."""
+"""Every stage in DAG order: its name (rule = stage module = plot module = results folder =
+log folder = report section = caption file = config key `analysis.<name>`, unless `config`
+names another block), its report title (also its category in Snakemake's report) and what it
+runs over. The report's sections and the report rule's inputs are both built from this one
+list; tests/unit/test_stages.py checks that every place uses the one name."""
 
 from __future__ import annotations
 
@@ -18,13 +20,19 @@ class Stage:
     report: bool = True
     # its module has check_config(cfg, n): cross-field checks run when the config is read
     checked: bool = False
+    # the config block it reads when that is not `analysis.<name>` ("" = none of its own)
+    config: str | None = None
+
+    @property
+    def config_key(self) -> str:
+        return f"analysis.{self.name}" if self.config is None else self.config
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("acquire", "Data source", "run", report=False),
-    Stage("prepare", "Data", "run"),
-    Stage("train", "Training curves", "model"),
-    Stage("encode", "Encoding", "model", report=False),
+    Stage("acquire", "Data source", "run", report=False, config="data"),
+    Stage("prepare", "Data", "run", config="data"),
+    Stage("train", "Training curves", "model", config="training"),
+    Stage("encode", "Encoding", "model", report=False, config="architecture"),
     # the blog's analyses
     Stage("radius", "Number density vs radius", "model", checked=True),
     Stage("axes", "Number density along the axes", "model"),
@@ -32,7 +40,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("tsne", "t-SNE", "variant", checked=True),
     Stage("umap", "UMAP", "model"),
     Stage("kmeans", "k-means inertia", "model", checked=True),
-    Stage("vae_stats", "VAE statistics", "vae"),
+    Stage("vae_stats", "VAE statistics", "vae", config=""),
     Stage("samples", "Images from random z-points", "model", checked=True),
     # beyond the blog
     Stage("structure", "Structure against its nulls", "model"),
@@ -44,9 +52,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("interpolations", "Interpolations: the straight line against the data's path", "model"),
     Stage("explore", "Interactive explorer", "run"),
     # all models together
-    Stage("kl_sweep", "Models against their KL factor", "run"),
-    Stage("compare", "All models side by side", "run"),
-    Stage("report", "Report", "run", report=False),
+    Stage("kl_sweep", "Models against their KL factor", "run", config=""),
+    Stage("compare", "All models side by side", "run", config=""),
+    Stage("report", "Report", "run", report=False, config=""),
 )
 
 BY_NAME = {s.name: s for s in STAGES}

@@ -199,3 +199,63 @@ def test_each_stage_checks_its_own_settings_and_config_py_checks_none():
         )
     # no analysis's key is named in config.py: its checks live with its stage
     assert "'analysis." not in (src / "config.py").read_text()
+
+
+def _rule_blocks() -> dict[str, str]:
+    """{rule name: its text} over workflow/rules/*.smk."""
+    blocks = {}
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        parts = re.split(r"^(?=rule \w+:|use rule )", smk.read_text(), flags=re.M)
+        for part in parts:
+            m = re.match(r"rule (\w+):|use rule \w+ as (\w+)", part)
+            if m:
+                blocks[m.group(1) or m.group(2)] = part
+    return blocks
+
+
+def test_one_name_per_stage_everywhere():
+    """Rule = stage module = plot module = results and log folder = caption = config key,
+    or the registry says where they differ (its `config`; RULE_ALIASES)."""
+    import ast
+
+    import yaml
+
+    from zatlas.registry import BY_NAME, RULE_ALIASES
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    aliases = {alias: name for name, names in RULE_ALIASES.items() for alias in names}
+    src = REPO / "src" / "zatlas"
+    for s in STAGES:
+        if s.config_key:  # the block the registry names exists
+            node = schema
+            for part in s.config_key.split("."):
+                node = node["properties"][part]
+        # a stage draws only from its own plot module
+        tree = ast.parse((src / "stages" / f"{s.name}.py").read_text())
+        plots = {
+            n.module.split(".")[2]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zatlas.plots.")
+        }
+        assert plots <= {s.name}, f"{s.name} draws with plots.{plots}"
+    # every analysis block of the schema is a stage's (but the shared `scale`)
+    analysis = set(schema["properties"]["analysis"]["properties"]) - {"scale"}
+    assert analysis == {s.name for s in STAGES if s.config_key.startswith("analysis.")}
+    for rule, text in _rule_blocks().items():
+        name = aliases.get(rule, rule)
+        assert name in BY_NAME, rule
+        # its own settings, results folder and logs, under its own name
+        assert set(re.findall(r'settings=ANALYSIS\["(\w+)"\]', text)) <= {name}, rule
+        assert set(re.findall(r'logs\("(\w+)', text)) <= {name}, rule
+        assert set(re.findall(r'benchmarks\("(\w+)', text)) <= {name}, rule
+        assert "category=" not in text and "caption=" not in text, f"{rule}: use figure()"
+        output = text.split("output:")[1].split("log:")[0] if "output:" in text else ""
+        assert set(re.findall(r"/analysis/\{+model\}+/(\w+)/", output)) <= {name}, rule
+    # every caption belongs to a stage (or to the report's own sections), and
+    # `<stage>-<file>.rst` to a figure or table that stage's rule writes
+    blocks = _rule_blocks()
+    for rst in (REPO / "workflow" / "report").glob("*.rst"):
+        stage, _, fig = rst.stem.partition("-")
+        assert stage in BY_NAME or stage in {"workflow", "summary", "scorecard"}, rst.name
+        if fig:
+            assert f"/{stage}/{fig}." in blocks[stage].replace("{{", "{"), rst.name

@@ -13,7 +13,8 @@ from zatlas.data.dataset import attribute_names
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.tsne import tsne_variants
-from zatlas.registry import report_stages
+from zatlas.registry import BY_NAME, report_stages
+from zatlas.report.artifacts import classify
 
 try:
     # duplicate keys and non-finite numbers, named by file and line
@@ -69,6 +70,27 @@ TRAVERSAL_GRIDS = traversal_grid_names(
     ANALYSIS["traversals"]["n_axes"], ANALYSIS["traversals"]["n_components"]
 )
 EXPLORE_VARIANTS = explore_variants()
+
+
+CAPTIONS = os.path.join(workflow.current_basedir.get_path_or_uri(secret_free=True), "..", "report")
+
+
+def figure(path, labels=None):
+    """A figure in Snakemake's report, filed like our own report files it: under the title
+    (registry) of the stage whose folder holds it, with that stage's caption
+    (`<stage>-<figure>.rst`, else `<stage>.rst`), per model where the path has one."""
+    stage = classify(path)[0]
+    stem = os.path.splitext(os.path.basename(path))[0]
+    caption = f"{stage}-{stem}.rst"
+    if not os.path.exists(os.path.join(CAPTIONS, caption)):
+        caption = f"{stage}.rst"
+    return report(
+        path,
+        caption=f"../report/{caption}",
+        category=BY_NAME[stage].title,
+        subcategory="{model}" if "{model}" in path else None,
+        labels=labels,
+    )
 
 
 def logs(path):

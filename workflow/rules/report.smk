@@ -19,16 +19,8 @@ rule compare:
         ),
     output:
         table="results/{run}/compare/compare.csv",
-        figure=report(
-            "results/{run}/compare/radius_overlay.png",
-            caption="../report/compare-radius_overlay.rst",
-            category="Comparison",
-        ),
-        kmeans_figure=report(
-            "results/{run}/compare/kmeans_overlay.png",
-            caption="../report/compare-kmeans_overlay.rst",
-            category="Comparison",
-        ),
+        figure=figure("results/{run}/compare/radius_overlay.png"),
+        kmeans_figure=figure("results/{run}/compare/kmeans_overlay.png"),
     log:
         logs("compare.log"),
     benchmark:

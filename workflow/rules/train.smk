@@ -9,12 +9,7 @@ rule train:
         decoder="results/{run}/models/{model}/decoder.keras",
         history="results/{run}/models/{model}/history.csv",
         summary="results/{run}/models/{model}/train.json",
-        figure=report(
-            "results/{run}/models/{model}/history.png",
-            caption="../report/train.rst",
-            category="Training",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/models/{model}/history.png"),
     log:
         logs("train/{model}.log"),
     benchmark:
