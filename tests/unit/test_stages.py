@@ -108,20 +108,31 @@ def test_bind_runs_the_stage_module_of_the_rule(tmp_path, monkeypatch):
     assert (tmp_path / "x.log").exists()
 
 
-def test_every_rule_has_a_two_line_script_a_stage_module_and_a_registry_entry():
+def test_every_rule_runs_the_one_script_and_has_a_stage_module_and_a_registry_entry():
     rules = []
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
         text = smk.read_text()
         rules += re.findall(r"^rule\s+(\w+)\s*:", text, re.M)
         rules += re.findall(r"^use rule \w+ as (\w+)", text, re.M)
+        # every rule runs the one script, which binds the job to the stage its name says
+        assert set(re.findall(r'script:\s*"([^"]+)"', text)) <= {"../scripts/stage.py"}, smk
+    assert [p.name for p in (REPO / "workflow" / "scripts").glob("*.py")] == ["stage.py"]
     registry = {s.name for s in STAGES}
     for rule in rules:
-        script = REPO / "workflow" / "scripts" / f"{'encode' if rule == 'encode_vae' else rule}.py"
-        lines = [ln for ln in script.read_text().splitlines() if ln.strip()]
-        assert len(lines) == 2 and lines[0] == "from zatlas.stages import bind", rule
-        assert (REPO / "src" / "zatlas" / "stages" / f"{script.stem}.py").exists(), rule
-        assert rule in registry or rule == "encode_vae", rule
-    assert registry == set(rules) - {"encode_vae"}
+        stage = bind_module.stage_of(rule)
+        assert (REPO / "src" / "zatlas" / "stages" / f"{stage}.py").exists(), rule
+        assert stage in registry, rule
+    assert registry == {bind_module.stage_of(r) for r in rules}
+
+
+def test_a_rule_under_a_module_prefix_runs_its_stage():
+    assert bind_module.stage_of("encode_vae") == "encode"
+    assert bind_module.stage_of("zatlas_encode_vae") == "encode"
+    assert bind_module.stage_of("zatlas_vae_stats") == "vae_stats"
+    assert bind_module.stage_of("my_zatlas_samples") == "samples"
+    assert bind_module.stage_of("zatlas_sampling") == "sampling"
+    with pytest.raises(BindingError, match="runs no stage"):
+        bind_module.stage_of("zatlas_nothing")
 
 
 def test_every_report_stage_has_a_caption():

@@ -28,7 +28,7 @@ rule structure:
         tsne_schedule=ANALYSIS["tsne"]["schedule"],
         seed=config["seed"],
     script:
-        "../scripts/structure.py"
+        "../scripts/stage.py"
 
 
 rule intrinsic_dim:
@@ -53,7 +53,7 @@ rule intrinsic_dim:
         settings=ANALYSIS["intrinsic_dim"],
         seed=config["seed"],
     script:
-        "../scripts/intrinsic_dim.py"
+        "../scripts/stage.py"
 
 
 rule sampling:
@@ -80,7 +80,7 @@ rule sampling:
         settings=ANALYSIS["sampling"],
         seed=config["seed"],
     script:
-        "../scripts/sampling.py"
+        "../scripts/stage.py"
 
 
 rule attributes:
@@ -108,7 +108,7 @@ rule attributes:
         settings=ANALYSIS["attributes"],
         seed=config["seed"],
     script:
-        "../scripts/attributes.py"
+        "../scripts/stage.py"
 
 
 rule umap:
@@ -134,7 +134,7 @@ rule umap:
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
     script:
-        "../scripts/umap.py"
+        "../scripts/stage.py"
 
 
 rule kl_sweep:
@@ -159,4 +159,4 @@ rule kl_sweep:
         vaes=VAES,
         z_dim=config["architecture"]["z_dim"],
     script:
-        "../scripts/kl_sweep.py"
+        "../scripts/stage.py"

@@ -15,7 +15,7 @@ rule radius:
     params:
         settings=ANALYSIS["radius"],
     script:
-        "../scripts/radius.py"
+        "../scripts/stage.py"
 
 
 rule axes:
@@ -38,7 +38,7 @@ rule axes:
         settings=ANALYSIS["axes"],
         scale=ANALYSIS["scale"],
     script:
-        "../scripts/axes.py"
+        "../scripts/stage.py"
 
 
 rule pca:
@@ -64,7 +64,7 @@ rule pca:
         scale=ANALYSIS["scale"],
         seed=config["seed"],
     script:
-        "../scripts/pca.py"
+        "../scripts/stage.py"
 
 
 rule tsne:
@@ -93,7 +93,7 @@ rule tsne:
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
     script:
-        "../scripts/tsne.py"
+        "../scripts/stage.py"
 
 
 rule kmeans:
@@ -116,7 +116,7 @@ rule kmeans:
         settings=ANALYSIS["kmeans"],
         seed=config["seed"],
     script:
-        "../scripts/kmeans.py"
+        "../scripts/stage.py"
 
 
 rule vae_stats:
@@ -137,7 +137,7 @@ rule vae_stats:
     conda:
         "../../envs/zatlas.yaml"
     script:
-        "../scripts/vae_stats.py"
+        "../scripts/stage.py"
 
 
 rule samples:
@@ -164,4 +164,4 @@ rule samples:
         settings=ANALYSIS["samples"],
         seed=config["seed"],
     script:
-        "../scripts/samples.py"
+        "../scripts/stage.py"

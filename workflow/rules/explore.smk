@@ -31,7 +31,7 @@ rule traversals:
         settings=ANALYSIS["traversals"],
         seed=config["seed"],
     script:
-        "../scripts/traversals.py"
+        "../scripts/stage.py"
 
 
 rule interpolations:
@@ -58,7 +58,7 @@ rule interpolations:
         settings=ANALYSIS["interpolations"],
         seed=config["seed"],
     script:
-        "../scripts/interpolations.py"
+        "../scripts/stage.py"
 
 
 # One folder per run: index.html, a page per model, the sprite sheets and the scripts the
@@ -93,4 +93,4 @@ rule explore:
         variants=EXPLORE_VARIANTS,
         seed=config["seed"],
     script:
-        "../scripts/explore.py"
+        "../scripts/stage.py"

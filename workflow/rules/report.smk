@@ -32,7 +32,7 @@ rule compare:
         vaes=VAES,
         z_dim=config["architecture"]["z_dim"],
     script:
-        "../scripts/compare.py"
+        "../scripts/stage.py"
 
 
 # index.html embeds every figure and table that report_inputs lists (built from the stage
@@ -56,4 +56,4 @@ rule report:
         benchmarks="results/{run}/benchmarks",
         repo=workflow.basedir,
     script:
-        "../scripts/report.py"
+        "../scripts/stage.py"

@@ -27,7 +27,7 @@ rule train:
         backup_dir="results/{run}/models/{model}/backup",
         models=list(config["models"]),
     script:
-        "../scripts/train.py"
+        "../scripts/stage.py"
 
 
 # Two rules because a VAE has more outputs (mu, logvar) than an AE; which one runs for a
@@ -52,7 +52,7 @@ rule encode:
         mem_mb=8000,
         runtime=60,
     script:
-        "../scripts/encode.py"
+        "../scripts/stage.py"
 
 
 use rule encode as encode_vae with:
