@@ -16,12 +16,16 @@ from zatlas.stages.tsne import tsne_variants
 from zatlas.registry import BY_NAME, report_stages
 from zatlas.report.artifacts import classify
 
+# The workflow's own folder (workflow/): its schema, captions and scripts resolve from here,
+# also when zatlas runs as a module of another workflow from another working directory.
+WORKFLOW_DIR = os.path.dirname(workflow.current_basedir.get_path_or_uri(secret_free=True))
+
 try:
     # duplicate keys and non-finite numbers, named by file and line
     check_config_files(workflow.configfiles)
     _resolved = validate_config(
         config,
-        os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
+        os.path.join(WORKFLOW_DIR, "schemas", "config.schema.yaml"),
     )
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
@@ -72,7 +76,7 @@ TRAVERSAL_GRIDS = traversal_grid_names(
 EXPLORE_VARIANTS = explore_variants()
 
 
-CAPTIONS = os.path.join(workflow.current_basedir.get_path_or_uri(secret_free=True), "..", "report")
+CAPTIONS = os.path.join(WORKFLOW_DIR, "report")
 
 
 def figure(path, labels=None):

@@ -52,8 +52,8 @@ rule report:
         "../../envs/zatlas.yaml"
     params:
         config=config,
-        captions=os.path.join(workflow.basedir, "workflow", "report"),
+        captions=os.path.join(WORKFLOW_DIR, "report"),
         benchmarks="results/{run}/benchmarks",
-        repo=workflow.basedir,
+        repo=os.path.dirname(WORKFLOW_DIR),
     script:
         "../scripts/stage.py"
