@@ -65,7 +65,7 @@ def run(
     if labels_of.columns.empty:
         raise ZatlasError(
             f"{attributes} has no attribute columns: give data.attributes a CSV of them "
-            "(README, 'Your own images')"
+            "(docs/data.md, 'Your own images')"
         )
     idx = subset(len(zs), max_points, seed)
     if k >= len(idx):
