@@ -3,3 +3,10 @@
 
 
 include: "workflow/Snakefile"
+
+
+# An included file cannot set the default target, so this one names it: the report.
+rule default:
+    default_target: True
+    input:
+        rules.all.input,

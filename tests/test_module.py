@@ -3,6 +3,7 @@ run from another folder through its first stages on the tiny synthetic config: e
 of the workflow's own files must resolve from its folder, not the working directory."""
 
 import os
+import re
 import subprocess
 
 import yaml
@@ -44,3 +45,30 @@ def test_zatlas_runs_as_a_module_of_another_workflow(tmp_path):
     assert summary["n_images"] == TINY["data"]["n_images"]
     assert (host / "resources" / "synthetic_n240_seed7" / "source.json").exists()
     assert not (REPO / "results" / "smoke" / "data" / "prepare.json").exists()
+
+
+def test_both_entry_points_run_the_whole_study_by_default(tmp_path):
+    """The top-level Snakefile includes workflow/Snakefile; an include cannot set the
+    default target, so without its own the repository's `snakemake` would do nothing."""
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(yaml.safe_dump(TINY))
+    for snakefile in (REPO / "Snakefile", REPO / "workflow" / "Snakefile"):
+        proc = subprocess.run(
+            [
+                str(SNAKEMAKE),
+                "-n",
+                "-s",
+                str(snakefile),
+                "-d",
+                str(tmp_path),
+                "--configfile",
+                str(cfg),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "Nothing to be done" not in proc.stdout + proc.stderr, snakefile
+        jobs = re.search(r"output files have to be generated:\s*\n\s*(.+)", proc.stdout)
+        assert jobs and "report" in jobs.group(1).split(", "), snakefile
