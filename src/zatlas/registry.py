@@ -31,7 +31,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("acquire", "Data source", "run", report=False, config="data"),
     Stage("prepare", "Data", "run", config="data"),
-    Stage("train", "Training curves", "model", config="training"),
+    Stage("train", "Training curves", "model", checked=True, config="training"),
     Stage("encode", "Encoding", "model", report=False, config="architecture"),
     # the blog's analyses
     Stage("radius", "Number density vs radius", "model", checked=True),
