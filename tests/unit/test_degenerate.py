@@ -73,13 +73,14 @@ def not_run(summary) -> str:
 
 
 def test_tsne_on_one_point_says_so(tmp_path, constant, resolved):
-    from zatlas.config import tsne_variants
     from zatlas.stages import tsne
+    from zatlas.stages.tsne import tsne_variants
 
     z, attrs = constant
     name, settings = next(iter(tsne_variants(resolved).items()))
     out = outputs(tmp_path, "tsne")
-    tsne.run(z, attrs, *out.values(), "ae", name, settings, None, 1)
+    queries = resolved["analysis"]["tsne"]["recall_queries"]
+    tsne.run(z, attrs, *out.values(), "ae", name, settings, None, 1, queries)
     assert f"all {settings['n_points']} latent rows are one point" in not_run(out["summary"])
     assert pd.read_csv(out["table"]).columns.tolist() == ["index", "x", "y"]
     assert out["figure"].stat().st_size > 1000
@@ -102,6 +103,7 @@ def test_structure_on_one_point_says_so_in_its_verdicts(tmp_path, constant, anal
         tsne_iter=250,
         tsne_schedule=analysis["tsne"]["schedule"],
         seed=1,
+        scale=analysis["scale"],
     )
     verdicts = pd.read_csv(out["verdicts"])
     assert verdicts[["model", "statistic", "verdict"]].values.tolist() == [
@@ -174,8 +176,11 @@ def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
     per_k = [{"k": k, "mean": 10.0 / k, "min": 9.0 / k, "max": 11.0 / k} for k in (2, 4)]
     for model in ("ae", "ae2"):
         d = tmp_path / "results/r/analysis" / model
-        for stage in ("radius", "axes", "kmeans"):
+        for stage in ("radius", "axes", "kmeans", "train", "intrinsic_dim", "structure"):
             (d / stage).mkdir(parents=True)
+        (d / "train/summary.json").write_text(json.dumps({"final": {"loss": 1.0}}))
+        (d / "intrinsic_dim/summary.json").write_text("{}")
+        pd.DataFrame(columns=["statistic", "verdict"]).to_csv(d / "structure/verdicts.csv")
         pd.DataFrame(
             {"bin_width": [0.5] * 3, "center": [1, 2, 3], "density": [0.1, 0.5, 0.2]}
         ).to_csv(d / "radius/density.csv", index=False)
@@ -196,6 +201,9 @@ def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
         inputs["dominant"].append(d / "axes/dominant.csv")
         inputs["axes"].append(d / "axes/summary.json")
         inputs["kmeans"].append(d / "kmeans/summary.json")
+        inputs["train"].append(d / "train/summary.json")
+        inputs["intrinsic_dim"].append(d / "intrinsic_dim/summary.json")
+        inputs["structure"].append(d / "structure/verdicts.csv")
     out = tmp_path / "results/r/compare"
     out.mkdir(parents=True)
     compare.run(

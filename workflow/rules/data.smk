@@ -16,7 +16,7 @@ rule acquire:
     params:
         settings=acquire_settings(config),
     script:
-        "../scripts/acquire.py"
+        "../scripts/stage.py"
 
 
 rule prepare:
@@ -48,4 +48,4 @@ rule prepare:
         splits=config["data"]["splits"],
         split_fractions=config["data"]["split_fractions"],
     script:
-        "../scripts/prepare.py"
+        "../scripts/stage.py"

@@ -15,9 +15,11 @@ from zatlas.stages.files import write_json
 def run(
     source,
     dataset: str,
+    # only what the record depends on is passed (common.smk's acquire_settings): a synthetic
+    # set's size and seed, a folder's path and content fingerprint, CelebA's sources
     n_images=None,
     seed=None,
-    sources=("gdrive", "kaggle", "huggingface"),
+    sources=None,
     path=None,
     fingerprint=None,
 ) -> None:
