@@ -250,8 +250,9 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     at the full size ("train": {kind: (CPU s per training image, per validation image)})
     and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
     kmeans fall back to the linear scaling (x N x px, x N)."""
-    from zatlas.config import n_available, tsne_variants
+    from zatlas.config import n_available
     from zatlas.scaling import kmeans_cpu_s, train_cpu_s
+    from zatlas.stages.tsne import tsne_variants
 
     probes = probes or {}
 
@@ -354,7 +355,8 @@ def _startup(jobs: pd.DataFrame) -> float:
 
 def _mapped(rule: str, cfg: dict) -> float:
     """Bytes of the N-sized arrays a rule maps or copies (all pages resident at worst)."""
-    from zatlas.config import n_available, tsne_point_counts
+    from zatlas.config import n_available
+    from zatlas.stages.tsne import tsne_point_counts
 
     n, size = n_available(cfg), cfg["data"]["image_size"]
     z = n * cfg["architecture"]["z_dim"] * 4
