@@ -167,3 +167,21 @@ def density_long(edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
             "density": counts.ravel() / (max(n, 1) * width),
         }
     )
+
+
+def mode_positions(row) -> list[float]:
+    """An axis row's modes (the table's space-separated `modes` cell), else its mode."""
+    text = row.get("modes")
+    if isinstance(text, str) and text.strip():
+        return [float(v) for v in text.split()]
+    mode = row.get("mode")
+    return [float(mode)] if mode is not None and np.isfinite(mode) else []
+
+
+def axis_label(row) -> str:
+    """ "centre 0.12, FWHM 2.35" for a single-mode axis; "2 modes: -1.00, 1.00" otherwise,
+    where no centre or FWHM applies."""
+    n_modes = row.get("n_modes", 1)
+    if n_modes is not None and np.isfinite(n_modes) and n_modes > 1:
+        return f"{int(n_modes)} modes: " + ", ".join(f"{m:.2f}" for m in mode_positions(row))
+    return f"centre {row['center']:.2f}, FWHM {row['fwhm']:.2f}"

@@ -42,6 +42,7 @@ R_GAUSS = 1 / (2 * math.sqrt(math.pi))  # roughness of the Gaussian kernel
 MODE_RULE = 1.0  # bandwidth of the mode's position: MODE_RULE x scale x n^(-1/7)
 HEIGHT_WINDOW = 2.0  # the local-linear fits reach HEIGHT_WINDOW Silverman bandwidths
 EDGE_DENSITY = 0.5  # a side is a boundary when its density stays this share of the peak
+EDGE_WINDOW = 0.25  # ... over this many bandwidths from the sample's extreme
 
 
 def silverman(n: int, sd: float, iqr_sd: float) -> float:
@@ -66,24 +67,26 @@ def kde(counts: np.ndarray, width: float, h: float, reflect=(False, False)) -> n
     return np.convolve(padded, kernel, mode="valid") / (n * width)
 
 
-def _padded(y: np.ndarray, reflect) -> np.ndarray:
-    """y with one cell each side: its mirror at a boundary (so a maximum there is found),
-    0 elsewhere (the density beyond the grid)."""
-    lo = y[1] if reflect[0] and len(y) > 1 else 0.0
-    hi = y[-2] if reflect[1] and len(y) > 1 else 0.0
-    return np.concatenate([[lo], y, [hi]])
+def _mirrored(y: np.ndarray, reflect) -> tuple[np.ndarray, int]:
+    """y continued by its mirror image at a boundary (so a maximum on it is a strict peak
+    and its prominence is measured on the reflected density) and by one 0 elsewhere (the
+    density beyond the grid); returns it and the offset of y inside it."""
+    lo = y[:0:-1] if reflect[0] else np.zeros(1)
+    hi = y[-2::-1] if reflect[1] else np.zeros(1)
+    return np.concatenate([lo, y, hi]), len(lo)
 
 
 def significant_peaks(y: np.ndarray, n: int, h: float, reflect=(False, False)) -> np.ndarray:
     """Indices of the KDE's local maxima whose prominence passes Z_MODE standard errors."""
-    padded = _padded(y, reflect)
+    padded, offset = _mirrored(y, reflect)
     peaks, _ = find_peaks(padded)
+    peaks = peaks[(peaks >= offset) & (peaks < offset + len(y))]
     if len(peaks) == 0:
         return np.array([int(np.argmax(y))])
     prominence, left, right = peak_prominences(padded, peaks)
     valley = np.maximum(padded[left], padded[right])
     se = np.sqrt((padded[peaks] + valley) * R_GAUSS / (n * h))
-    keep = peaks[prominence > Z_MODE * se] - 1
+    keep = peaks[prominence > Z_MODE * se] - offset
     if len(keep) == 0:  # a flat top: its highest point is the one mode
         keep = np.array([int(np.argmax(y))])
     return keep
@@ -146,11 +149,12 @@ def _crossing(centers, y, start: int, level: float, step: int) -> float | None:
 
 def boundaries(counts: np.ndarray, width: float, h: float, at_extremes=(True, True)):
     """Which ends of the grid are support boundaries: the grid starts (ends) at the
-    sample's extreme and the density within one bandwidth of it is at least EDGE_DENSITY
-    of the KDE's peak (a smooth tail there holds a handful of points instead)."""
+    sample's extreme and the density within EDGE_WINDOW bandwidths of it is at least
+    EDGE_DENSITY of the KDE's peak (a smooth tail there holds a handful of points instead,
+    even the tail of a peak narrower than the bandwidth)."""
     y = kde(counts, width, h)
     top = float(y.max())
-    cells = max(int(round(h / width)), 1)
+    cells = max(int(round(EDGE_WINDOW * h / width)), 1)
     n = max(float(counts.sum()), 1.0)
     out = []
     for at, part in zip(at_extremes, (counts[:cells], counts[-cells:]), strict=True):

@@ -29,6 +29,10 @@ def peak_and_fwhm(r: np.ndarray, bin_width: float) -> tuple[float, float]:
     return mode_and_fwhm(table["center"].to_numpy(), table["count"].to_numpy(), 1.0)
 
 
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
 def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells, bin_widths=()) -> dict:
     """Peak radius and FWHM (bin-free), moments, shell fractions, and per-bin-width peaks.
 
@@ -48,9 +52,10 @@ def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells, bin_widt
         "peak_bin_width": float(bin_width),
         "n_modes": exact["n_modes"],
         "modes": exact["modes"],
-        "peak": exact["mode"],
-        "fwhm": exact["fwhm"],
-        "peak_center_half_max": exact["center"],
+        # null, not NaN, in the JSON where no single peak applies
+        "peak": _finite(exact["mode"]),
+        "fwhm": _finite(exact["fwhm"]),
+        "peak_center_half_max": _finite(exact["center"]),
         "peak_boundary": exact["boundary"],
         "peak_note": exact["note"],
         "kde_bandwidth": exact["bandwidth"],

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis.axes import axis_label, mode_positions
 from zatlas.plots import plt, save, scatter_style
 
 
@@ -31,8 +32,17 @@ def plot_radius(densities: pd.DataFrame, summary: dict, title: str, path) -> Non
         t = densities[densities["bin_width"] == w]
         ax.step(t["center"], t["count"], where="mid", lw=1)
         ax.axvline(summary["gaussian_expectation"], color="k", ls=":", label="sqrt(z_dim)")
-        peak = peaks.get(w, summary["peak"])
-        ax.axvline(peak, color="C3", ls="--", label=f"peak {peak:.2f}")
+        if summary.get("n_modes", 1) > 1:  # no single peak: mark every mode instead
+            for i, m in enumerate(summary["modes"]):
+                ax.axvline(
+                    m,
+                    color="C3",
+                    ls="--",
+                    label=f"modes ({len(summary['modes'])})" if i == 0 else None,
+                )
+        else:
+            peak = peaks.get(w, summary["peak"])
+            ax.axvline(peak, color="C3", ls="--", label=f"peak {peak:.2f}")
         ax.set(xlabel="radius ||z||", ylabel=f"points per bin of {w:g}", title=f"bin width {w:g}")
         ax.legend()
     fig.suptitle(title)
@@ -48,8 +58,8 @@ def plot_radius_overlay(
     for ax, w in zip(axes[0], widths, strict=True):
         for i, (name, t) in enumerate(densities.items()):
             t = t[t["bin_width"] == w]
-            peak = summaries.get(name, {}).get("peak")
-            label = name if peak is None else f"{name} (peak {peak:.2f})"
+            peak = _peak_label(summaries.get(name, {}))
+            label = f"{name} ({peak})" if peak else name
             ax.plot(t["center"], t["density"], color=f"C{i}", lw=1, label=label)
         ax.axvline(math.sqrt(z_dim), color="k", ls=":", label="sqrt(z_dim)")
         ax.set(
@@ -86,6 +96,13 @@ def plot_axes_all(edges: np.ndarray, counts: np.ndarray, title: str, path) -> No
     save(fig, path)
 
 
+def _peak_label(summary: dict) -> str:
+    if summary.get("n_modes", 1) > 1:
+        return f"{summary['n_modes']} modes"
+    peak = summary.get("peak")
+    return "" if peak is None else f"peak {peak:.2f}"
+
+
 def plot_axes_dominant(edges, counts, dominant: pd.DataFrame, title: str, path) -> None:
     centers = (edges[:-1] + edges[1:]) / 2
     n = max(len(dominant), 1)
@@ -103,9 +120,9 @@ def plot_axes_dominant(edges, counts, dominant: pd.DataFrame, title: str, path) 
         ax.set_visible(True)
         ax.plot(centers, median, color="0.6", lw=0.8, label="mean of all axes")
         ax.plot(centers, counts[int(r["axis"])], color="C3", lw=1)
-        ax.set_title(
-            f"axis {int(r['axis'])}: centre {r['center']:.2f}, FWHM {r['fwhm']:.2f}", fontsize=8
-        )
+        for m in mode_positions(r):
+            ax.axvline(m, color="k", ls=":", lw=0.8)
+        ax.set_title(f"axis {int(r['axis'])}: {axis_label(r)}", fontsize=8)
     fig.suptitle(title)
     save(fig, path)
 

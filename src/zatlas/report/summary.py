@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from zatlas.analysis.axes import axis_label
 from zatlas.report.artifacts import Artifact, find_file, models_in, read_json
 from zatlas.report.provenance import flatten
 
@@ -26,12 +27,14 @@ HEADLINE = (
     "type",
     "kl_factor",
     "radius_peak",
+    "radius_modes",
     "sqrt_z_dim",
     "peak_over_sqrt_z_dim",
     "radius_mean",
     "radius_std",
     "n_dominant_axes",
     "dominant_axes",
+    "n_multimodal_axes",
     "elbow_k",
     "logvar_mean",
     "abs_z_minus_mu_max",
@@ -67,6 +70,9 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
             rs = read_json(radius)
             sqrt_z = rs.get("gaussian_expectation") or (math.sqrt(z_dim) if z_dim else None)
             row["radius_peak"] = rs.get("peak")
+            if (rs.get("n_modes") or 1) > 1:  # no single peak: the modes, and why
+                row["radius_modes"] = " ".join(f"{m:.4g}" for m in rs["modes"])
+                row["radius_peak_note"] = rs.get("peak_note")
             row["sqrt_z_dim"] = sqrt_z
             if rs.get("peak") is not None and sqrt_z:
                 row["peak_over_sqrt_z_dim"] = rs["peak"] / sqrt_z
@@ -78,16 +84,14 @@ def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
             row["n_dominant_axes"] = len(dom)
             row["dominant_fwhm_median"] = float(dom["fwhm"].median()) if len(dom) else None
             row["dominant_axes"] = (
-                ", ".join(
-                    f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
-                    for _, r in dom.head(5).iterrows()
-                )
+                ", ".join(f"{int(r['axis'])} ({axis_label(r)})" for _, r in dom.head(5).iterrows())
                 or "none"
             )
         axes = find_file(arts, "axes", model, "summary.json")
         if axes:
             ax = read_json(axes)
             row["scale"], row["scale_unit"] = ax.get("scale"), ax.get("unit")
+            row["n_multimodal_axes"] = ax.get("n_multimodal")
             if ax.get("median_fwhm") and row.get("dominant_fwhm_median") is not None:
                 row["dominant_width_ratio"] = row["dominant_fwhm_median"] / ax["median_fwhm"]
         inertia = find_file(arts, "kmeans", model, "summary.json")
@@ -179,13 +183,21 @@ def findings(summary: pd.DataFrame) -> list[str]:
             if pd.notna(r.get("peak_over_sqrt_z_dim")):
                 text += f", {r['peak_over_sqrt_z_dim']:.2f} × √z_dim = {r['sqrt_z_dim']:.3g}"
             bits.append(text)
+        elif isinstance(r.get("radius_modes"), str):
+            modes = ", ".join(r["radius_modes"].split())
+            bits.append(f"the radius density has several modes ({modes}): no single peak")
         if pd.notna(r.get("n_dominant_axes")):
             n = int(r["n_dominant_axes"])
-            axes = re.findall(r"(\d+) \(centre", str(r.get("dominant_axes", "")))
+            axes = re.findall(r"(\d+) \((?:centre|\d+ modes)", str(r.get("dominant_axes", "")))
             listed = ": " + ", ".join(axes) + (", …" if n > len(axes) else "") if n else ""
             bits.append(f"{n} dominant ax{'is' if n == 1 else 'es'}{listed}")
             if n:
                 bits.append("axis centres and FWHM from a kernel density, bin-free")
+        if pd.notna(r.get("n_multimodal_axes")) and int(r["n_multimodal_axes"]):
+            k = int(r["n_multimodal_axes"])
+            bits.append(
+                f"{k} ax{'is' if k == 1 else 'es'} with several modes (no single centre or FWHM)"
+            )
         if pd.notna(r.get("logvar_mean")):
             bits.append(f"mean logvar {r['logvar_mean']:.3g}")
         if pd.notna(r.get("abs_z_minus_mu_max")):

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from zatlas.analysis.axes import mode_positions
 from zatlas.report.artifacts import artifacts
 from zatlas.report.summary import summary_table
 from zatlas.stages.files import per_model, read_json
+
+
+def _compact(r) -> str:
+    """ "5(c=+2.50,w=3.00)", or "7(modes=-1.00/+1.00)" where no single centre applies."""
+    if r.get("n_modes", 1) > 1:
+        return f"{int(r['axis'])}(modes=" + "/".join(f"{m:+.2f}" for m in mode_positions(r)) + ")"
+    return f"{int(r['axis'])}(c={r['center']:+.2f},w={r['fwhm']:.2f})"
 
 
 def run(
@@ -51,9 +59,7 @@ def run(
         first, last = per_k.iloc[0], per_k.iloc[-1]
         row = {
             "model": model,
-            "dominant_axes_all": " ".join(
-                f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.itertuples()
-            ),
+            "dominant_axes_all": " ".join(_compact(r) for _, r in dom.iterrows()),
             f"inertia_k{int(first['k'])}": first["mean"],
             f"inertia_k{int(last['k'])}": last["mean"],
             "inertia_ratio_last_first": last["mean"] / first["mean"],
