@@ -120,6 +120,20 @@ def test_a_shallow_second_mode_needs_the_points_to_show():
     assert exact_peak(x[:3000])["n_modes"] == 1
 
 
+def test_a_few_points_far_out_are_no_mode_but_a_real_cluster_is():
+    # 0.1% of the points bunched 7 sd out pass the prominence test but carry too little
+    # mass to make the centre and width of the main peak meaningless; 5% there do
+    rng = np.random.default_rng(2013)
+    x = rng.standard_normal(202_599)
+    few, many = x.copy(), x.copy()
+    few[:200] = rng.normal(7, 0.05, 200)
+    many[:10_000] = rng.normal(7, 0.05, 10_000)
+    lone = exact_peak(few)
+    assert lone["n_modes"] == 1 and lone["fwhm"] == pytest.approx(GAUSS_FWHM, rel=0.03)
+    cluster = exact_peak(many)
+    assert cluster["n_modes"] == 2 and cluster["modes"] == pytest.approx([0, 7], abs=0.05)
+
+
 def test_radius_with_two_shells_reports_its_modes_and_no_peak():
     # half the points at radius about 8, half at about 24 (256 dimensions)
     rng = np.random.default_rng(2011)

@@ -12,8 +12,11 @@ a memory-mapped sample is read once and the bin width does not move the answers.
   bandwidth, 0.9 min(sd, IQR/1.349) n^(-1/5). A local maximum counts as a mode when its
   prominence (its height above the higher of the two valleys that part it from higher
   ground) exceeds Z_MODE standard errors of the KDE at the peak and the valley,
-  sqrt((f_peak + f_valley) R(K) / (n h)), R(K) = 1 / (2 sqrt(pi)). Noise bumps (in
-  heavy tails too) rarely reach that; two modes 4 sd apart always do.
+  sqrt((f_peak + f_valley) R(K) / (n h)), R(K) = 1 / (2 sqrt(pi)), and its excess mass
+  (the share of the points above the valley's level) reaches MIN_MASS. Noise bumps rarely
+  pass the first; a dozen points bunched far out in a heavy tail (t(3) at 200,000 points)
+  can, but carry a thousandth of the mass and leave the main peak's centre and width
+  meaningful, so the second keeps them out. Two modes 4 sd apart pass both at any size.
 - A support boundary (a side where the density stays high up to the sample's extreme, as
   for a half-normal) is reflected, so the KDE does not leak mass past it and a peak on the
   boundary stays there (mode 0, not a bandwidth inside).
@@ -38,6 +41,7 @@ from scipy.signal import find_peaks, peak_prominences
 
 SILVERMAN = 0.9
 Z_MODE = 4.0  # standard errors of prominence a bump needs to count as a mode
+MIN_MASS = 0.01  # ... and this share of the points above its valley (its excess mass)
 R_GAUSS = 1 / (2 * math.sqrt(math.pi))  # roughness of the Gaussian kernel
 MODE_RULE = 1.0  # bandwidth of the mode's position: MODE_RULE x scale x n^(-1/7)
 HEIGHT_WINDOW = 2.0  # the local-linear fits reach HEIGHT_WINDOW Silverman bandwidths
@@ -76,8 +80,11 @@ def _mirrored(y: np.ndarray, reflect) -> tuple[np.ndarray, int]:
     return np.concatenate([lo, y, hi]), len(lo)
 
 
-def significant_peaks(y: np.ndarray, n: int, h: float, reflect=(False, False)) -> np.ndarray:
-    """Indices of the KDE's local maxima whose prominence passes Z_MODE standard errors."""
+def significant_peaks(
+    y: np.ndarray, n: int, h: float, reflect=(False, False), width: float = 0.0
+) -> np.ndarray:
+    """Indices of the KDE's local maxima (a density on cells of `width`) whose prominence
+    passes Z_MODE standard errors and whose excess mass reaches MIN_MASS."""
     padded, offset = _mirrored(y, reflect)
     peaks, _ = find_peaks(padded)
     peaks = peaks[(peaks >= offset) & (peaks < offset + len(y))]
@@ -86,7 +93,14 @@ def significant_peaks(y: np.ndarray, n: int, h: float, reflect=(False, False)) -
     prominence, left, right = peak_prominences(padded, peaks)
     valley = np.maximum(padded[left], padded[right])
     se = np.sqrt((padded[peaks] + valley) * R_GAUSS / (n * h))
-    keep = peaks[prominence > Z_MODE * se] - offset
+    # excess mass: the share of the points in the bump above its valley's level
+    excess = np.array(
+        [
+            np.clip(padded[a : b + 1] - v, 0, None).sum()
+            for a, b, v in zip(left, right, valley, strict=True)
+        ]
+    ) * (width or 1.0)
+    keep = peaks[(prominence > Z_MODE * se) & (excess >= MIN_MASS)] - offset
     if len(keep) == 0:  # a flat top: its highest point is the one mode
         keep = np.array([int(np.argmax(y))])
     return keep
@@ -191,7 +205,7 @@ def peak_estimates(edges: np.ndarray, counts: np.ndarray, sd: float, at_extremes
     reflect = boundaries(counts, width, h, at_extremes)
     where = {(True, False): "lower", (False, True): "upper", (True, True): "both"}
     y = kde(counts, width, h, reflect)
-    peaks = significant_peaks(y, n, h, reflect)
+    peaks = significant_peaks(y, n, h, reflect, width)
     modes = sorted(_refine(centers, y, int(i), reflect) for i in peaks)
     if len(modes) > 1:
         note = f"{len(modes)} modes: no single centre or FWHM"
