@@ -209,3 +209,11 @@ def test_kde_reflection_keeps_the_mass_inside_the_boundary():
     assert plain.sum() * width == pytest.approx(1 - 0.05 / math.sqrt(2 * math.pi) / 0.2, abs=0.005)
     assert reflected.sum() * width == pytest.approx(1.0, abs=1e-9)
     assert reflected[0] == pytest.approx(1 / (20 * width), rel=0.02)
+
+
+def test_an_axis_without_spread_has_its_value_as_mode_and_width_zero():
+    z = np.random.default_rng(2014).standard_normal((1000, 2)).astype(np.float32)
+    z[:, 1] = 2.0
+    row = axes.axis_table(z, 0.25)[0].loc[1]
+    assert row["n_modes"] == 1 and row["mode"] == row["center"] == 2.0 and row["fwhm"] == 0
+    assert exact_peak(np.full(50, 3.5))["mode"] == 3.5

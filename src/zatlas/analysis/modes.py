@@ -199,8 +199,9 @@ def peak_estimates(edges: np.ndarray, counts: np.ndarray, sd: float, at_extremes
     h = silverman(max(n, 2), float(sd), float(q3 - q1) / 1.349)
     nan = math.nan
     if n < 2 or not h > 0:
-        mid = float(centers[int(np.argmax(counts))])
-        return _result(1, [mid], mid, mid, 0.0, nan, "", h, "fewer than 2 distinct values")
+        # one value (zero spread): every count sits in the grid's first cell, at its edge
+        mid = float(edges[int(np.argmax(counts))])
+        return _result(1, [mid], mid, mid, 0.0, nan, "", 0.0, "no spread")
     h = max(h, width)
     reflect = boundaries(counts, width, h, at_extremes)
     where = {(True, False): "lower", (False, True): "upper", (True, True): "both"}
