@@ -50,7 +50,7 @@ def run(
             "n_broad": int(dom["broad"].sum()),
             # axes with more than one mode: no centre or FWHM (NaN in table.csv)
             "n_multimodal": int((per_axis["n_modes"] > 1).sum()),
-            "mode_method": "Gaussian KDE, Silverman's bandwidth; modes by a prominence test",
+            "mode_method": "KDE at Silverman's bandwidth; modes by prominence and excess mass",
         },
     )
     plot_axes_all(
