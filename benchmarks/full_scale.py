@@ -143,7 +143,8 @@ def kind_of(job: str, models: dict) -> str:
 
 def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict) -> pd.DataFrame:
     """Per rule: CPU s at full size, and the parameters used."""
-    from zatlas.config import n_available, tsne_variants
+    from zatlas.config import n_available
+    from zatlas.stages.tsne import tsne_variants
 
     n, n_full = n_available(cfg), n_available(full)
     r_n = n_full / n
@@ -223,7 +224,8 @@ def _startup(jobs: pd.DataFrame) -> float:
 
 def _mapped(rule: str, cfg: dict) -> float:
     """Bytes of the N-sized arrays a rule maps or copies (all pages resident at worst)."""
-    from zatlas.config import n_available, tsne_point_counts
+    from zatlas.config import n_available
+    from zatlas.stages.tsne import tsne_point_counts
 
     n, size = n_available(cfg), cfg["data"]["image_size"]
     z = n * cfg["architecture"]["z_dim"] * 4

@@ -299,7 +299,15 @@ def test_acquire_and_prepare_stages_on_a_folder(photos, tmp_path):
     root, names = photos
     source = tmp_path / "resources" / "folder_x" / "source.json"
     common = {"attributes": None, "splits": None, "split_fractions": [0.5, 0.25, 0.25]}
-    acquire.run(source=str(source), dataset="folder", n_images=N, seed=2, path=str(root), **common)
+    acquire.run(
+        source=str(source),
+        dataset="folder",
+        n_images=N,
+        seed=2,
+        sources=[],
+        path=str(root),
+        **common,
+    )
     record = json.loads(source.read_text())
     assert record["n_images"] == N and record["splits"] == {"train": 12, "valid": 6, "test": 6}
     out = tmp_path / "data"

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from zatlas.analysis import axes, modes, radius
+from zatlas.analysis.headline import headline_table
 from zatlas.analysis.histogram import exact_peak
 from zatlas.analysis.scorecard import scorecard
-from zatlas.report.artifacts import artifacts
-from zatlas.report.summary import findings, summary_table
+from zatlas.report.summary import findings
 
 GAUSS_FWHM = 2 * math.sqrt(2 * math.log(2))
 HALF_NORMAL_HALF_WIDTH = math.sqrt(2 * math.log(2))
@@ -171,6 +171,7 @@ def test_stages_report_and_scorecard_say_when_no_single_peak_applies(tmp_path):
         1.0,
         2.0,
         12,
+        "relative",
     )
     radius_stage.run(
         tmp_path / "z.npy",
@@ -186,12 +187,19 @@ def test_stages_report_and_scorecard_say_when_no_single_peak_applies(tmp_path):
     assert json.loads((out / "axes/summary.json").read_text())["n_multimodal"] >= 1
     assert (out / "axes/dominant_axes.png").stat().st_size > 0
     assert (out / "radius/radius.png").stat().st_size > 0
-    paths = [out / "axes/dominant.csv", out / "axes/summary.json", out / "radius/summary.json"]
+    # what the compare stage hands the headline table from these files
+    parts = {
+        "dominant": pd.read_csv(out / "axes/dominant.csv"),
+        "axes": json.loads((out / "axes/summary.json").read_text()),
+        "radius": json.loads((out / "radius/summary.json").read_text()),
+    }
     config = {"models": {"ae": {"type": "ae"}}, "architecture": {"z_dim": 16}}
-    row = summary_table(artifacts(paths), config).iloc[0]
+    headline = headline_table(config["models"], 16, {"ae": parts})
+    row = headline.iloc[0]
     assert "7 (2 modes: " in row["dominant_axes"]
     assert pd.isna(row["radius_peak"]) and len(row["radius_modes"].split()) == 2
-    text = findings(summary_table(artifacts(paths), config))[0]
+    assert row["n_multimodal_axes"] >= 1
+    text = findings(headline)[0]
     assert "several modes" in text and "no single peak" in text
     assert "7" in text.split("dominant ax")[1]
     card = scorecard({"ae": row.to_dict()}, {**config, "data": {"dataset": "synthetic"}})

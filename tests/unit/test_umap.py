@@ -11,7 +11,10 @@ from zatlas.stages import umap as umap_stage
 
 
 def test_variants_are_tsne_subsets():
-    got = umap_stage.variants(500, [100, 20000], [2, 10])
+    from zatlas.stages import tsne as tsne_stage
+
+    assert umap_stage.subsets is tsne_stage.subsets  # one definition, not a second copy
+    got = tsne_stage.subsets(500, [100, 20000], [2, 10])
     assert got == {
         "z-n100": (100, None),
         "z-n500": (500, None),

@@ -19,7 +19,7 @@ rule acquire:
         splits=config["data"]["splits"],
         split_fractions=config["data"]["split_fractions"],
     script:
-        "../scripts/acquire.py"
+        "../scripts/stage.py"
 
 
 rule prepare:
@@ -50,4 +50,4 @@ rule prepare:
         splits=config["data"]["splits"],
         split_fractions=config["data"]["split_fractions"],
     script:
-        "../scripts/prepare.py"
+        "../scripts/stage.py"

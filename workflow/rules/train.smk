@@ -9,12 +9,7 @@ rule train:
         decoder="results/{run}/models/{model}/decoder.keras",
         history="results/{run}/models/{model}/history.csv",
         summary="results/{run}/models/{model}/train.json",
-        figure=report(
-            "results/{run}/models/{model}/history.png",
-            caption="../report/train.rst",
-            category="Training",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/models/{model}/history.png"),
     log:
         logs("train/{model}.log"),
     benchmark:
@@ -32,7 +27,7 @@ rule train:
         backup_dir="results/{run}/models/{model}/backup",
         models=list(config["models"]),
     script:
-        "../scripts/train.py"
+        "../scripts/stage.py"
 
 
 # Two rules because a VAE has more outputs (mu, logvar) than an AE; which one runs for a
@@ -57,7 +52,7 @@ rule encode:
         mem_mb=8000,
         runtime=60,
     script:
-        "../scripts/encode.py"
+        "../scripts/stage.py"
 
 
 use rule encode as encode_vae with:

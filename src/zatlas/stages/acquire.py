@@ -14,11 +14,11 @@ def run(
     dataset: str,
     n_images: int,
     seed: int,
-    sources=("gdrive", "kaggle", "huggingface"),
-    path=None,
-    attributes=None,
-    splits=None,
-    split_fractions=(0.8, 0.1, 0.1),
+    sources,
+    path,
+    attributes,
+    splits,
+    split_fractions,
 ) -> None:
     from zatlas.data.celeba import md5sum
 

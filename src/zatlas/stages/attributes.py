@@ -3,12 +3,36 @@ coloured by attributes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    from zatlas.data.dataset import attribute_names, attribute_source
+
+    problems = []
+    attrs = cfg["analysis"].get("attributes")
+    if attrs and attrs["k"] >= min(n, attrs["max_points"]):
+        problems.append(
+            f"config key 'analysis.attributes.k': {attrs['k']} clusters need more than the "
+            f"{min(n, attrs['max_points'])} points available"
+        )
+    known = attribute_names(cfg)
+    for i, name in enumerate((attrs or {}).get("color_by") or []):
+        if name not in known:
+            problems.append(
+                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not "
+                + attribute_source(cfg)
+            )
+    return problems
 
 
 def run(
@@ -41,7 +65,7 @@ def run(
     if labels_of.columns.empty:
         raise ZatlasError(
             f"{attributes} has no attribute columns: give data.attributes a CSV of them "
-            "(README, 'Your own images')"
+            "(docs/data.md, 'Your own images')"
         )
     idx = subset(len(zs), max_points, seed)
     if k >= len(idx):

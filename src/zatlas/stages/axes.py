@@ -20,9 +20,9 @@ def run(
     center_threshold,
     width_factor,
     max_plotted,
-    scale="relative",
+    scale,
 ) -> None:
-    from zatlas.plots.figures import plot_axes_all, plot_axes_dominant
+    from zatlas.plots.axes import plot_axes_all, plot_axes_dominant
 
     zs = load(z)
     # the bin is a length like the threshold: relative to the spread unless absolute

@@ -20,10 +20,10 @@ def run(
     n_images,
     on_corrupt: str,
     workers: int,
-    seed: int = 0,
-    attribute_file=None,
-    splits=None,
-    split_fractions=(0.8, 0.1, 0.1),
+    seed: int,
+    attribute_file,
+    splits,
+    split_fractions,
     threads: int = 1,
 ) -> None:
     from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout

@@ -50,8 +50,8 @@ def run(
     tsne_iter: int,
     tsne_schedule: str,
     seed: int,
+    scale: str,
     threads: int = 1,
-    scale: str = "relative",
 ) -> None:
     from zatlas.analysis import verdicts as vd
     from zatlas.analysis.nulls import matched_gaussian

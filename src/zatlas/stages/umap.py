@@ -13,14 +13,7 @@ from zatlas.analysis import tsne as tsne_an
 from zatlas.analysis.subsample import subset
 from zatlas.analysis.umap import run_umap
 from zatlas.stages.files import limit_threads, load, title, write_json
-
-
-def variants(n_total: int, n_points, pca_components) -> dict[str, tuple[int, int | None]]:
-    """t-SNE's subsets: every size on z, and each PCA size on the first size."""
-    counts = sorted({min(n, n_total) for n in n_points})
-    out = {f"z-n{n}": (n, None) for n in counts}
-    out.update({f"pca{c}-n{counts[0]}": (counts[0], c) for c in pca_components})
-    return out
+from zatlas.stages.tsne import subsets
 
 
 def run(
@@ -42,7 +35,7 @@ def run(
     limit_threads(threads)
     zs = load(z)
     rows, frames, shown = [], [], {}
-    for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
+    for name, (n, comps) in subsets(len(zs), n_points, pca_components).items():
         idx = subset(len(zs), n, seed)
         x = np.asarray(zs[idx], dtype=np.float32)
         start = time.perf_counter()

@@ -1,17 +1,12 @@
-"""Nearest-neighbour distances and the null samples that the structure analyses share.
-
-The verdicts themselves (which null each test rejects, with calibrated p-values and effect
-sizes) are in `verdicts`; the nulls in `nulls`; the void test in `voids`.
-"""
+"""Nearest-neighbour distances and the TwoNN log-ratios that the intrinsic dimension is
+estimated from. (The structure stage's analysis is `verdicts`, its nulls are in `nulls`.)"""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from zatlas.analysis.nulls import gaussian_sample, matched_gaussian
-
-__all__ = ["gaussian_sample", "knn_distances", "matched_gaussian", "twonn_log_ratios"]
+__all__ = ["knn_distances", "twonn_log_ratios"]
 
 
 def knn_distances(x: np.ndarray, k: int, n_jobs: int = 1) -> np.ndarray:
