@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from zatlas.analysis.axes import axis_label
+
 # What each model's results hold (absent when the run has no such analysis for it):
 # radius, axes, kmeans, vae_stats, intrinsic_dim, train: the stage's summary JSON as a
 # dict; dominant: the axes stage's dominant.csv as a DataFrame.
@@ -25,6 +27,9 @@ def headline_row(model: str, spec: Mapping, z_dim: int | None, parts: Mapping) -
     if rs is not None:
         sqrt_z = rs.get("gaussian_expectation") or (math.sqrt(z_dim) if z_dim else None)
         row["radius_peak"] = rs.get("peak")
+        if (rs.get("n_modes") or 1) > 1:  # no single peak: the modes, and why
+            row["radius_modes"] = " ".join(f"{m:.4g}" for m in rs["modes"])
+            row["radius_peak_note"] = rs.get("peak_note")
         row["sqrt_z_dim"] = sqrt_z
         if rs.get("peak") is not None and sqrt_z:
             row["peak_over_sqrt_z_dim"] = rs["peak"] / sqrt_z
@@ -35,15 +40,13 @@ def headline_row(model: str, spec: Mapping, z_dim: int | None, parts: Mapping) -
         row["n_dominant_axes"] = len(dom)
         row["dominant_fwhm_median"] = float(dom["fwhm"].median()) if len(dom) else None
         row["dominant_axes"] = (
-            ", ".join(
-                f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
-                for _, r in dom.head(5).iterrows()
-            )
+            ", ".join(f"{int(r['axis'])} ({axis_label(r)})" for _, r in dom.head(5).iterrows())
             or "none"
         )
     ax = parts.get("axes")
     if ax is not None:
         row["scale"], row["scale_unit"] = ax.get("scale"), ax.get("unit")
+        row["n_multimodal_axes"] = ax.get("n_multimodal")
         if ax.get("median_fwhm") and row.get("dominant_fwhm_median") is not None:
             row["dominant_width_ratio"] = row["dominant_fwhm_median"] / ax["median_fwhm"]
     km = parts.get("kmeans")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis.axes import axis_label, mode_positions
 from zatlas.plots import plt, save
 
 
@@ -36,8 +37,8 @@ def plot_axes_dominant(edges, counts, dominant: pd.DataFrame, title: str, path) 
         ax.set_visible(True)
         ax.plot(centers, median, color="0.6", lw=0.8, label="mean of all axes")
         ax.plot(centers, counts[int(r["axis"])], color="C3", lw=1)
-        ax.set_title(
-            f"axis {int(r['axis'])}: centre {r['center']:.2f}, FWHM {r['fwhm']:.2f}", fontsize=8
-        )
+        for m in mode_positions(r):
+            ax.axvline(m, color="k", ls=":", lw=0.8)
+        ax.set_title(f"axis {int(r['axis'])}: {axis_label(r)}", fontsize=8)
     fig.suptitle(title)
     save(fig, path)

@@ -9,6 +9,13 @@ import pandas as pd
 from zatlas.plots import plt, save
 
 
+def _peak_label(summary: dict) -> str:
+    if summary.get("n_modes", 1) > 1:
+        return f"{summary['n_modes']} modes"
+    peak = summary.get("peak")
+    return "" if peak is None else f"peak {peak:.2f}"
+
+
 def plot_radius_overlay(
     densities: dict[str, pd.DataFrame], summaries: dict[str, dict], z_dim: int, path
 ) -> None:
@@ -18,8 +25,8 @@ def plot_radius_overlay(
     for ax, w in zip(axes[0], widths, strict=True):
         for i, (name, t) in enumerate(densities.items()):
             t = t[t["bin_width"] == w]
-            peak = summaries.get(name, {}).get("peak")
-            label = name if peak is None else f"{name} (peak {peak:.2f})"
+            peak = _peak_label(summaries.get(name, {}))
+            label = f"{name} ({peak})" if peak else name
             ax.plot(t["center"], t["density"], color=f"C{i}", lw=1, label=label)
         ax.axvline(math.sqrt(z_dim), color="k", ls=":", label="sqrt(z_dim)")
         ax.set(

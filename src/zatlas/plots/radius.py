@@ -15,8 +15,17 @@ def plot_radius(densities: pd.DataFrame, summary: dict, title: str, path) -> Non
         t = densities[densities["bin_width"] == w]
         ax.step(t["center"], t["count"], where="mid", lw=1)
         ax.axvline(summary["gaussian_expectation"], color="k", ls=":", label="sqrt(z_dim)")
-        peak = peaks.get(w, summary["peak"])
-        ax.axvline(peak, color="C3", ls="--", label=f"peak {peak:.2f}")
+        if summary.get("n_modes", 1) > 1:  # no single peak: mark every mode instead
+            for i, m in enumerate(summary["modes"]):
+                ax.axvline(
+                    m,
+                    color="C3",
+                    ls="--",
+                    label=f"modes ({len(summary['modes'])})" if i == 0 else None,
+                )
+        else:
+            peak = peaks.get(w, summary["peak"])
+            ax.axvline(peak, color="C3", ls="--", label=f"peak {peak:.2f}")
         ax.set(xlabel="radius ||z||", ylabel=f"points per bin of {w:g}", title=f"bin width {w:g}")
         ax.legend()
     fig.suptitle(title)

@@ -26,12 +26,14 @@ HEADLINE = (
     "type",
     "kl_factor",
     "radius_peak",
+    "radius_modes",
     "sqrt_z_dim",
     "peak_over_sqrt_z_dim",
     "radius_mean",
     "radius_std",
     "n_dominant_axes",
     "dominant_axes",
+    "n_multimodal_axes",
     "elbow_k",
     "logvar_mean",
     "abs_z_minus_mu_max",
@@ -107,13 +109,21 @@ def findings(summary: pd.DataFrame) -> list[str]:
             if pd.notna(r.get("peak_over_sqrt_z_dim")):
                 text += f", {r['peak_over_sqrt_z_dim']:.2f} × √z_dim = {r['sqrt_z_dim']:.3g}"
             bits.append(text)
+        elif isinstance(r.get("radius_modes"), str):
+            modes = ", ".join(r["radius_modes"].split())
+            bits.append(f"the radius density has several modes ({modes}): no single peak")
         if pd.notna(r.get("n_dominant_axes")):
             n = int(r["n_dominant_axes"])
-            axes = re.findall(r"(\d+) \(centre", str(r.get("dominant_axes", "")))
+            axes = re.findall(r"(\d+) \((?:centre|\d+ modes)", str(r.get("dominant_axes", "")))
             listed = ": " + ", ".join(axes) + (", …" if n > len(axes) else "") if n else ""
             bits.append(f"{n} dominant ax{'is' if n == 1 else 'es'}{listed}")
             if n:
                 bits.append("axis centres and FWHM from a kernel density, bin-free")
+        if pd.notna(r.get("n_multimodal_axes")) and int(r["n_multimodal_axes"]):
+            k = int(r["n_multimodal_axes"])
+            bits.append(
+                f"{k} ax{'is' if k == 1 else 'es'} with several modes (no single centre or FWHM)"
+            )
         if pd.notna(r.get("logvar_mean")):
             bits.append(f"mean logvar {r['logvar_mean']:.3g}")
         if pd.notna(r.get("abs_z_minus_mu_max")):

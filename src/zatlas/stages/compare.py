@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from zatlas.analysis.axes import mode_positions
 from zatlas.analysis.headline import headline_table
 from zatlas.stages.files import per_model, read_json
+
+
+def _compact(r) -> str:
+    """ "5(c=+2.50,w=3.00)", or "7(modes=-1.00/+1.00)" where no single centre applies."""
+    if r.get("n_modes", 1) > 1:
+        return f"{int(r['axis'])}(modes=" + "/".join(f"{m:+.2f}" for m in mode_positions(r)) + ")"
+    return f"{int(r['axis'])}(c={r['center']:+.2f},w={r['fwhm']:.2f})"
 
 
 def read_verdicts(models, paths) -> pd.DataFrame | None:
@@ -105,9 +113,7 @@ def run(
         per_k = pd.DataFrame(km["per_k"])
         row = {
             "model": model,
-            "dominant_axes_all": " ".join(
-                f"{int(r.axis)}(c={r.center:+.2f},w={r.fwhm:.2f})" for r in dom.itertuples()
-            ),
+            "dominant_axes_all": " ".join(_compact(r) for _, r in dom.iterrows()),
         }
         if km.get("not_run"):  # the latents could not be clustered: say so, draw nothing
             row["kmeans_not_run"] = km["not_run"]
