@@ -33,7 +33,7 @@ def digit_latents(tmp_path_factory):
     n = len(digits.images)
     source = tmp / "resources" / "folder_digits" / "source.json"
     common = {"attributes": None, "splits": None, "split_fractions": [0.8, 0.1, 0.1]}
-    acquire.run(source=str(source), dataset="folder", n_images=n, seed=0, path=str(root), **common)
+    acquire.run(source=str(source), dataset="folder", n_images=n, seed=0, path=str(root))
     data = tmp / "data"
     data.mkdir()
     prepare.run(

@@ -294,6 +294,7 @@ def test_structure_stage_writes_the_verdicts_and_uses_a_random_tsne_subset(tmp_p
         min_clump_effect=0.1, grid=20, bandwidth=0.5, min_expected=3.0, min_hole_expected=25,
         window_quantile=0.99, null_replicates=10, tsne_points=100, tsne_perplexity=7.5,
         planes=[[1, 2]], zooms=[None], tsne_iter=250, tsne_schedule="opentsne", seed=3,
+        scale="relative",
     )  # fmt: skip
     (data, perplexity), (null, _) = seen
     rows = data[:, 0].astype(int)

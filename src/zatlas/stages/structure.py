@@ -8,10 +8,12 @@ verdicts come from `verdicts.judge_latents`, the function the calibration benchm
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def run(
@@ -46,8 +48,8 @@ def run(
     tsne_iter: int,
     tsne_schedule: str,
     seed: int,
+    scale: str,
     threads: int = 1,
-    scale: str = "relative",
 ) -> None:
     from zatlas.analysis import verdicts as vd
     from zatlas.analysis.nulls import matched_gaussian
@@ -72,6 +74,24 @@ def run(
         null_replicates=null_replicates,
     )
     zs = load(z)
+    x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
+    # the clumping test reads up to the largest rank's neighbour, the shape tests the nn_k-th
+    need = max(nn_k + 2, max(settings.clump_ranks) + 2, 10)
+    why = latent_problem(x, need, "the structure tests")
+    if why:
+        verdict = pd.DataFrame([{"model": model, "statistic": "overall", "verdict": "not run"}])
+        verdict["reason"] = why
+        tables = {nn_table: [], void_table: [], verdicts: verdict}
+        record = {
+            "model": model,
+            "n_points": int(len(x)),
+            "z_dim": int(x.shape[1]),
+            "verdict": "not run",
+            "clumping_bandwidth": float(clump_bandwidth),
+        }
+        label = title(model, "structure against its nulls")
+        write_not_run(why, [figure, tsne_figure], label, summary, record, tables)
+        return
     table, holes, distances = vd.judge_latents(
         zs, settings, planes, zooms, scale, max_points, seed, workers=threads
     )
@@ -80,7 +100,6 @@ def run(
     holes.to_csv(void_table, index=False)
     profile = vd.profile_table(distances, settings.clump_ranks)
     profile.to_csv(nn_table, index=False)
-    x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
 
     # a seeded random subset of the subset (x's rows are in file order), at the configured
     # perplexity, capped where the subset is too small for it
