@@ -22,6 +22,7 @@ from zatlas.data.dataset import (
     recorded_celeba_count,
 )
 from zatlas.errors import ConfigError
+from zatlas.external.spec import external_problems, model_widths, none_rows
 
 SYNTHETIC_DEFAULT_N = 2_000
 
@@ -70,6 +71,9 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
     problems = data_problems(resolved)
+    if not problems:
+        images = None if resolved["data"]["dataset"] == "none" else n_available(resolved)
+        problems = external_problems(resolved, images)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     fill_attribute_defaults(resolved, config)
@@ -80,6 +84,8 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
 def n_available(config: Mapping) -> int:
     """Number of images the run will have (known at parse time, before any data exists)."""
     data = config["data"]
+    if data["dataset"] == "none":
+        return none_rows(config)
     if data["dataset"] == "synthetic":
         return data["n_images"] or SYNTHETIC_DEFAULT_N
     if data["dataset"] == "folder":
@@ -107,6 +113,8 @@ def dataset_name(cfg: Mapping) -> str:
     """The folder under resources/ that holds the data set's record: one per data set, so
     switching between data sets never mixes their records."""
     data = cfg["data"]
+    if data["dataset"] == "none":
+        return "none"
     if data["dataset"] == "synthetic":
         return f"synthetic_n{n_available(cfg)}_seed{cfg['seed']}"
     if data["dataset"] == "folder":
@@ -128,12 +136,17 @@ def _check_semantics(cfg: dict) -> None:
             f"{factor} (2 to the number of encoder layers in 'architecture.filters')"
         )
     for name, model in cfg["models"].items():
-        if model["type"] == "ae" and model.get("kl_factor", 1.0) != 1.0:
-            problems.append(f"config key 'models.{name}.kl_factor': an 'ae' model has no KL term")
+        if model["type"] != "vae" and model.get("kl_factor", 1.0) != 1.0:
+            problems.append(
+                f"config key 'models.{name}.kl_factor': an '{model['type']}' model has no KL "
+                "term zatlas sets"
+            )
     for i, shell in enumerate(analysis["radius"]["shells"]):
         if shell[0] >= shell[1]:
             problems.append(f"config key 'analysis.radius.shells[{i}]': lower bound >= upper")
-    n_pcs = min(n, arch["z_dim"])
+    # the narrowest model bounds what every model's analyses may ask for
+    z_dim = min(model_widths(cfg).values(), default=arch["z_dim"])
+    n_pcs = min(n, z_dim)
     for i, plane in enumerate(analysis["pca"]["planes"]):
         if max(plane) > n_pcs or plane[0] == plane[1]:
             problems.append(
@@ -141,10 +154,10 @@ def _check_semantics(cfg: dict) -> None:
                 f"<= {n_pcs} (min of z_dim and the number of images)"
             )
     for i, plane in enumerate(analysis["pca"].get("axis_planes") or []):
-        if max(plane) >= arch["z_dim"] or plane[0] == plane[1]:
+        if max(plane) >= z_dim or plane[0] == plane[1]:
             problems.append(
                 f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
-                f"0-based axes below z_dim = {arch['z_dim']}"
+                f"0-based axes below z_dim = {z_dim} (the narrowest model's)"
             )
     dims = analysis.get("intrinsic_dim")
     if dims and max(dims["mle_k"]) >= min(n, dims["max_points"]):

@@ -187,8 +187,8 @@ rule samples:
     input:
         z=latents("z"),
         images=rules.prepare.output.images,
-        encoder=rules.train.output.encoder,
-        decoder=rules.train.output.decoder,
+        encoder=encoder_file,
+        decoder=decoder_file,
     output:
         summary="results/{run}/analysis/{model}/samples/summary.csv",
         samples_figure=report(
@@ -207,6 +207,8 @@ rule samples:
         logs("samples/{model}.log"),
     benchmark:
         benchmarks("samples/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(PLAN["samples"]),
     conda:
         "../../envs/zatlas.yaml"
     resources:

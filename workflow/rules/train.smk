@@ -19,6 +19,8 @@ rule train:
         logs("train/{model}.log"),
     benchmark:
         benchmarks("train/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(TRAINED),
     conda:
         "../../envs/zatlas.yaml"
     threads: 8
@@ -30,7 +32,7 @@ rule train:
         model_spec=model_spec,
         training=TrainSpec.from_config(config),
         backup_dir="results/{run}/models/{model}/backup",
-        models=list(config["models"]),
+        models=TRAINED,
     script:
         "../scripts/train.py"
 
@@ -48,7 +50,7 @@ rule encode:
     benchmark:
         benchmarks("encode/{model}.tsv")
     wildcard_constraints:
-        model=one_of(AES),
+        model=one_of(TRAINED_AES),
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
@@ -66,7 +68,7 @@ use rule encode as encode_vae with:
         mu=latents("mu"),
         logvar=latents("logvar"),
     wildcard_constraints:
-        model=one_of(VAES),
+        model=one_of(TRAINED_VAES),
     params:
         eps_clip=config["architecture"]["eps_clip"],
         seed=config["seed"],

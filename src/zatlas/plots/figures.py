@@ -146,8 +146,12 @@ def plot_tsne(embedding: np.ndarray, colors: np.ndarray | None, title: str, path
     style = scatter_style(len(embedding))
     if colors is None:
         ax.scatter(embedding[:, 0], embedding[:, 1], **style)
-    else:
-        ax.scatter(embedding[:, 0], embedding[:, 1], c=colors, cmap="coolwarm", **style)
+    else:  # a number on a colour scale, a category (strings) a colour each
+        from zatlas.plots.colours import colour_args, legend
+
+        colour, handles = colour_args(colors)
+        ax.scatter(embedding[:, 0], embedding[:, 1], **colour, **style)
+        legend(ax, handles)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([])
     ax.set_yticks([])

@@ -21,8 +21,12 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("acquire", "Data source", "run", report=False),
     Stage("prepare", "Data", "run"),
+    # a run without images: the table of its rows (ids, metadata)
+    Stage("metadata", "Metadata", "run", report=False),
     Stage("train", "Training curves", "model"),
     Stage("encode", "Encoding", "model", report=False),
+    # a model trained elsewhere: its given latents, checked, in place of train -> encode
+    Stage("ingest", "Given latents", "model", report=False),
     # the blog's analyses
     Stage("radius", "Number density vs radius", "model"),
     Stage("axes", "Number density along the axes", "model"),
@@ -49,7 +53,7 @@ STAGES: tuple[Stage, ...] = (
 
 BY_NAME = {s.name: s for s in STAGES}
 # Rules that run a stage under another name (its benchmarks sort with the stage's).
-RULE_ALIASES = {"encode": ("encode_vae",)}
+RULE_ALIASES = {"encode": ("encode_vae",), "ingest": ("ingest_vae",)}
 
 
 def stage_names() -> list[str]:

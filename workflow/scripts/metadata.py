@@ -1,0 +1,3 @@
+from zatlas.stages import bind
+
+bind(snakemake, "metadata")
