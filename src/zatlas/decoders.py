@@ -35,7 +35,9 @@ def to_nhwc(x: np.ndarray, layout: str) -> np.ndarray:
     """(n, H, W, 3) from a decoder's output in `layout` (auto: by where the channels are)."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 4:
-        raise ZatlasError(f"the decoder returned shape {x.shape}; expected (n, C, H, W) or (n, H, W, C)")
+        raise ZatlasError(
+            f"the decoder returned shape {x.shape}; expected (n, C, H, W) or (n, H, W, C)"
+        )
     if resolve_layout(x.shape[1:], layout) == "channels_first":
         x = np.transpose(x, (0, 2, 3, 1))
     if x.shape[-1] == 1:
@@ -67,14 +69,14 @@ class OnnxDecoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # the rule's thread count is the stage's business
         try:
-            self.session = ort.InferenceSession(
-                str(path), opts, providers=["CPUExecutionProvider"]
-            )
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ZatlasError(f"cannot load the ONNX decoder {path}: {exc}") from None
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
-            raise ZatlasError(f"the ONNX decoder {path} takes {len(inputs)} inputs; expected z alone")
+            raise ZatlasError(
+                f"the ONNX decoder {path} takes {len(inputs)} inputs; expected z alone"
+            )
         self.input = inputs[0].name
         width = inputs[0].shape[-1]
         self.latent_dim = width if isinstance(width, int) else None
@@ -113,7 +115,9 @@ def static_shapes(path, layout: str = "auto") -> tuple[int | None, tuple | None]
         weights = {i.name for i in graph.initializer}
         inputs = [i for i in graph.input if i.name not in weights]
         if len(inputs) != 1:
-            raise ZatlasError(f"the ONNX decoder {path} takes {len(inputs)} inputs; expected z alone")
+            raise ZatlasError(
+                f"the ONNX decoder {path} takes {len(inputs)} inputs; expected z alone"
+            )
 
         def dims(value):
             shape = value.type.tensor_type.shape.dim

@@ -173,7 +173,11 @@ def test_a_column_of_words_is_a_category_never_cut_into_bins(photos, tmp_path):
 @pytest.mark.parametrize(
     "kind, text, match",
     [
-        ("attributes", "image_id,Smiling\n{first},-inf\n{ones}", r"line 2, column 'Smiling': '-inf'"),
+        (
+            "attributes",
+            "image_id,Smiling\n{first},-inf\n{ones}",
+            r"line 2, column 'Smiling': '-inf'",
+        ),
         ("attributes", "image_id,Smiling\n{ones}{first},nan\n", r"line 25, column 'Smiling'"),
         ("attributes", "image_id,Smiling\n{first},1\n", r"no row for 23 of the 24 images"),
         ("attributes", "image_id,Smiling\n{first},1,2\n", r"line 2: 3 fields, the header has 2"),

@@ -142,7 +142,9 @@ def external_inputs(wildcards):
 
 
 def external_spec(wildcards):
-    return {k: v for k, v in config["models"][wildcards.model].items() if k != "kl_factor"}
+    return {
+        k: v for k, v in config["models"][wildcards.model].items() if k != "kl_factor"
+    }
 
 
 def report_inputs(wildcards):

@@ -79,6 +79,7 @@ def metadata_columns(path) -> tuple[str, ...]:
     split columns."""
     if not path:
         return ()
+    from zatlas.errors import ZatlasError
     from zatlas.external.tables import ID_COLUMNS, header
 
     try:
@@ -141,8 +142,8 @@ def data_problems(cfg: Mapping) -> list[str]:
 
 def fill_attribute_defaults(resolved: dict, given: Mapping) -> None:
     """For a folder data set (or a run without images), the attributes that colour the
-    scatters default to the first four columns of its attributes file (or metadata) (CelebA's names mean nothing there), unless the
-    config names them."""
+    scatters default to the first four columns of its attributes file (or metadata table;
+    CelebA's names mean nothing there), unless the config names them."""
     data = resolved["data"]
     if data["dataset"] not in ("folder", "none") or (
         data["dataset"] == "folder" and data.get("path") is None

@@ -32,10 +32,7 @@ def _why_not(stage: str, spec: Mapping, images: bool) -> str | None:
     if stage == "samples" and not images:
         return "its reconstructions need images (data.dataset: none)"
     if stage == "sampling":
-        return (
-            "it scores decode -> encode -> decode cycles, and an external model gives no "
-            "encoder"
-        )
+        return "it scores decode -> encode -> decode cycles, and an external model gives no encoder"
     if stage in ("train", "kl_sweep"):
         return "it was not trained here (no training history, no KL factor)"
     return None

@@ -240,4 +240,3 @@ def _shape(path: Path, key: str | None, fmt: str, label: str):
 def _numeric(dtype, path, label) -> None:
     if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)):
         raise ZatlasError(f"{label}: {path} holds {dtype} values; expected numbers (float32)")
-

@@ -71,8 +71,7 @@ def _model_problems(cfg: Mapping, name: str, n_images: int | None, scan: bool):
         return [f"config key '{key}.z': required for a model of type external"], []
     if bool(spec.get("mu")) != bool(spec.get("logvar")):
         problems.append(
-            f"config key '{key}': give both mu and logvar (the VAE statistics need both) or "
-            "neither"
+            f"config key '{key}': give both mu and logvar (the VAE statistics need both) or neither"
         )
     z = open_source(str(spec["z"]), f"{key}.z")
     n, d = z.shape

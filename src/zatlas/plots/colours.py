@@ -30,7 +30,9 @@ def colour_args(values) -> tuple[dict, list]:
         plt.Line2D([], [], marker="o", ls="", color=colours[n], label=n, markersize=4) for n in top
     ]
     if len(top) < labels.nunique():
-        handles.append(plt.Line2D([], [], marker="o", ls="", color=grey, label="other", markersize=4))
+        handles.append(
+            plt.Line2D([], [], marker="o", ls="", color=grey, label="other", markersize=4)
+        )
     return {"c": rgb}, handles
 
 

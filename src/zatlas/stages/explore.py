@@ -14,7 +14,17 @@ from zatlas.stages.files import limit_threads, load, write_json
 
 
 def model_points(
-    zs, frame, names, embeddings, variants, planes, k, kmeans_points, max_points, seed, text_columns=()
+    zs,
+    frame,
+    names,
+    embeddings,
+    variants,
+    planes,
+    k,
+    kmeans_points,
+    max_points,
+    seed,
+    text_columns=(),
 ):
     """One model's table of points: its t-SNE views, its PC planes on the same faces, each
     face's radius and k-means cluster."""
@@ -85,7 +95,16 @@ def run(
     for m, model in enumerate(models):
         mine = embeddings[m * len(variants) : (m + 1) * len(variants)]
         tables[model] = model_points(
-            load(z[m]), frame, names, mine, variants, planes, k, kmeans_points, max_points, seed,
+            load(z[m]),
+            frame,
+            names,
+            mine,
+            variants,
+            planes,
+            k,
+            kmeans_points,
+            max_points,
+            seed,
             shown,
         )
     pixels = load(images) if images else None  # none in a run without images

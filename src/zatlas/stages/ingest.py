@@ -57,5 +57,8 @@ def run(
     }
     if spec.get("decoder"):
         first = np.load(z, mmap_mode="r")[:2]
-        record["decoder"] = {"path": spec["decoder"], **check_decoder(spec["decoder"], first, image_size)}
+        record["decoder"] = {
+            "path": spec["decoder"],
+            **check_decoder(spec["decoder"], first, image_size),
+        }
     write_json(summary, record)

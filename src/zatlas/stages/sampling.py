@@ -30,8 +30,8 @@ def run(
     training z-points) and how stable decode -> encode -> decode is. Held-out real z-points
     (validation and test splits) are the reference row."""
     from zatlas.analysis import density
-    from zatlas.decoding_checks import cycle_errors
     from zatlas.decoders import load_decoder
+    from zatlas.decoding_checks import cycle_errors
     from zatlas.encoding import load_model
     from zatlas.plots.sampling import plot_image_rows, plot_sampling_scores
 
