@@ -75,6 +75,11 @@ def bench_config(args, work: Path) -> dict:
 
 
 def prepare(args, work: Path) -> None:
+    z = work / "z.npy"
+    if args.reuse and z.is_file() and np.load(z, mmap_mode="r").shape == (args.n, args.dim):
+        print(f"reusing {z}")
+        (work / "c.yaml").write_text(yaml.safe_dump(bench_config(args, work)))
+        return
     start = time.perf_counter()
     label = make_latents(work / "z.npy", args.n, args.dim, args.seed)
     kinds = np.array([f"kind{k}" for k in range(label.max() + 1)])
@@ -136,11 +141,15 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", type=Path, default=None)
     p.add_argument("--analyse-only", action="store_true")
+    p.add_argument("--reuse", action="store_true", help="keep a z.npy of the same shape")
+    p.add_argument("--prepare-only", action="store_true", help="write the files, run nothing")
     args = p.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="zatlas-external-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     if not args.analyse_only:
         prepare(args, work)
+        if args.prepare_only:
+            return
         wall = run_workflow(args, work)
         print(f"workflow: {wall:.0f} s wall on {args.cores} cores (work dir {work})")
     out = table(work)

@@ -175,13 +175,18 @@ def test_duplicates_and_constant_dimensions_warn(user, capsys):
     assert "1 of 6 dimensions are constant (dimensions 4)" in err
 
 
-def test_scan_is_cached_and_redone_when_the_file_changes(user):
-    from zatlas.external.checks import CACHE
+def test_scan_is_cached_and_redone_when_the_file_changes(user, monkeypatch):
+    from zatlas.external import checks
 
+    scanned = []
+    real = checks.scan
+    monkeypatch.setattr(checks, "scan", lambda src: scanned.append(src.path) or real(src))
     z = planted_latents(N, D)
     np.save(user / "z.npy", z)
     check(config(external(user / "z.npy")))
-    assert CACHE.is_file()  # in the working directory, not beside the user's file
+    check(config(external(user / "z.npy")))
+    assert len(scanned) == 1  # the second parse reads the cache
+    assert checks.CACHE.is_file()  # in the working directory, not beside the user's file
     z[7, 2] = np.nan
     np.save(user / "z.npy", z)
     with pytest.raises(ConfigError, match=r"rows 7 "):
