@@ -332,3 +332,19 @@ def test_metadata_table_of_a_run_without_images(tmp_path):
         "a",
     ]
     assert frame["v"].dtype == np.float32 and frame["v"].tolist() == [1.0, 2.5, 3.0]
+
+
+def test_keras_decoder_width_read_without_keras_and_run_through_the_interface(tmp_path):
+    import keras
+
+    from zatlas.decoders import load_decoder, static_shapes
+
+    inp = keras.Input((3,), name="z")
+    out = keras.layers.Reshape((2, 2, 3))(keras.layers.Dense(12, activation="sigmoid")(inp))
+    model = keras.Model(inp, out)
+    model.save(tmp_path / "d.keras")
+    assert static_shapes(tmp_path / "d.keras") == (3, None)
+    z = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    got = load_decoder(tmp_path / "d.keras")(z)
+    np.testing.assert_allclose(got, np.asarray(model(z)), atol=1e-6)
+    assert got.shape == (5, 2, 2, 3)
