@@ -59,17 +59,18 @@ def match_ids(ids: Sequence[str], image_ids: Sequence[str], ids_file, images_fil
 def write_rows(src: Source, out_path, order: np.ndarray | None) -> None:
     """src's rows (reordered by `order`, else as they are) into a float32 .npy."""
     n, d = src.shape
-    out = np.lib.format.open_memmap(out_path, mode="w+", dtype=np.float32, shape=(n, d))
-    if order is None or np.array_equal(order, np.arange(n)):
-        for start, block in src.blocks():
-            out[start : start + len(block)] = block
-    else:
-        arr = src.array()  # memory-mapped for .npy: rows are gathered block by block
-        for start in range(0, n, BLOCK_ROWS):
-            rows = order[start : start + BLOCK_ROWS]
-            out[start : start + len(rows)] = np.asarray(arr[rows], dtype=np.float32)
-    out.flush()
-    del out
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False}
+    # plain writes, not a memory map: 2 GB of dirty mapped pages would count as the job's
+    with open(out_path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, {**header, "shape": (n, d)})
+        if order is None or np.array_equal(order, np.arange(n)):
+            for _, block in src.blocks():
+                fh.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+        else:
+            arr = src.array()  # memory-mapped for .npy: rows gathered block by block
+            for start in range(0, n, BLOCK_ROWS):
+                rows = order[start : start + BLOCK_ROWS]
+                fh.write(np.ascontiguousarray(arr[rows], dtype="<f4").tobytes())
 
 
 def check_decoder(path, z_row: np.ndarray, image_size: int | None) -> dict:

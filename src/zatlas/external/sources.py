@@ -66,6 +66,9 @@ class Source:
         return np.concatenate([b for _, b in self.blocks()])
 
     def _array_blocks(self, block_rows):
+        if self.fmt == ".npy":
+            yield from _npy_blocks(self.path, block_rows)
+            return
         arr = self.array()
         for start in range(0, len(arr), block_rows):
             yield start, np.asarray(arr[start : start + block_rows], dtype=np.float32)
@@ -105,6 +108,26 @@ class Source:
                     rows = []
         if rows:
             yield start, _parse(rows, self, start)
+
+
+def _npy_blocks(path: Path, block_rows: int):
+    """Row blocks of a C-ordered .npy read with plain file reads: one pass over 2 GB leaves
+    no mapped pages behind in the job's memory (a memory map would count them all)."""
+    fmt = np.lib.format
+    with open(path, "rb") as fh:
+        version = fmt.read_magic(fh)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read(fh)
+        if fortran or dtype.hasobject:
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+            for start in range(0, len(arr), block_rows):
+                yield start, np.asarray(arr[start : start + block_rows], dtype=np.float32)
+            return
+        n, d = shape
+        for start in range(0, n, block_rows):
+            rows = min(block_rows, n - start)
+            block = np.fromfile(fh, dtype=dtype, count=rows * d).reshape(rows, d)
+            yield start, block.astype(np.float32, copy=False)
 
 
 def _parse(rows, src: Source, start: int) -> np.ndarray:
