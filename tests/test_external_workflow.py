@@ -69,6 +69,9 @@ def test_external_beside_a_trained_model_in_one_report(tmp_path):
     jobs = dry.stdout
     assert "rule ingest:" in jobs and "rule train:" in jobs
     assert "models/mine" not in jobs and "sampling/mine" not in jobs
+    for model in ("ae", "mine"):  # both in the one report, the same analyses
+        for stage in ("kmeans/summary.json", "structure/verdicts.csv", "traversals/change.csv"):
+            assert f"results/ext/analysis/{model}/{stage}" in jobs, (model, stage)
     run = tmp_path / "results" / "ext"
     targets = [
         f"results/ext/{p}"

@@ -239,6 +239,15 @@ def test_metadata_rows_must_match_and_none_trains_nothing(user):
 # -- decoder, ids, plan, categories ------------------------------------------------------
 
 
+def test_rows_picked_by_id_from_a_larger_set(tmp_path):
+    from zatlas.external.ingest import write_rows
+
+    z = planted_latents(10, 3)
+    np.save(tmp_path / "z.npy", z)
+    write_rows(open_source(str(tmp_path / "z.npy"), "k"), tmp_path / "o.npy", np.array([7, 2, 5]))
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npy"), z[[7, 2, 5]])
+
+
 def test_onnx_decoder_channels_first_known_answer(tmp_path):
     from zatlas.decoders import load_decoder, static_shapes
 
@@ -265,8 +274,11 @@ def test_ids_match_images_by_name_file_name_or_stem():
     images = ["a/000001.jpg", "a/000002.jpg", "b/000003.jpg"]
     order = match_ids(["000003", "000001.jpg", "a/000002.jpg"], images, "ids.txt", "img.pq")
     assert order.tolist() == [1, 2, 0]
-    with pytest.raises(ZatlasError, match=r"1 id\(s\) of ids.txt name no image of img.pq"):
+    with pytest.raises(ZatlasError, match=r"1 of the 3 images of img.pq have no row in ids.txt"):
         match_ids(["000003", "000001", "x"], images, "ids.txt", "img.pq")
+    # a model encoded on more images than the run uses: the extra rows are left out
+    order = match_ids(["x", "000003", "y", "000001", "000002"], images, "ids.txt", "img.pq")
+    assert order.tolist() == [3, 4, 1]
     with pytest.raises(ZatlasError, match=r"id '000003' is listed twice \(rows 0 and 2\)"):
         match_ids(["000003", "000001", "000003"], images, "ids.txt", "img.pq")
 
@@ -348,3 +360,15 @@ def test_keras_decoder_width_read_without_keras_and_run_through_the_interface(tm
     got = load_decoder(tmp_path / "d.keras")(z)
     np.testing.assert_allclose(got, np.asarray(model(z)), atol=1e-6)
     assert got.shape == (5, 2, 2, 3)
+
+
+def test_with_ids_a_larger_z_passes_and_a_smaller_one_does_not(user):
+    for rows, ok in ((N + 6, True), (N - 1, False)):
+        np.save(user / "z.npy", planted_latents(rows, D))
+        (user / "ids.txt").write_text("".join(f"{i + 1:06d}\n" for i in range(rows)))
+        cfg = config(external(user / "z.npy", ids=str(user / "ids.txt")))
+        if ok:
+            check(cfg)
+        else:
+            with pytest.raises(ConfigError, match=r"63 rows but the data set \(synthetic\) has 64"):
+                check(cfg)

@@ -22,13 +22,9 @@ def match_ids(ids: Sequence[str], image_ids: Sequence[str], ids_file, images_fil
     """`order` such that row order[i] of the user's arrays is image i of the data set.
 
     An id matches an image by its full name, its file name or its stem when that is unique.
-    Every image needs exactly one row; the message names both files."""
+    Every image needs exactly one row; rows naming no image of the run (a model encoded on
+    all of CelebA, a run on a subset) are left out. Messages name both files."""
     ids = [str(i).strip() for i in ids]
-    if len(ids) != len(image_ids):
-        raise ZatlasError(
-            f"{ids_file} lists {len(ids)} ids, {images_file} has {len(image_ids)} images; "
-            "one row per image is needed"
-        )
     row_of: dict[str, int] = {}
     for r, i in enumerate(ids):
         if i in row_of:
@@ -46,29 +42,35 @@ def match_ids(ids: Sequence[str], image_ids: Sequence[str], ids_file, images_fil
             unknown.append(i)
             continue
         order[img] = r
-    if unknown:
-        missing = [str(image_ids[j]) for j in np.flatnonzero(order < 0)[:5]]
+    lacking = np.flatnonzero(order < 0)
+    if len(lacking):
+        missing = [str(image_ids[j]) for j in lacking[:5]]
         raise ZatlasError(
-            f"{len(unknown)} id(s) of {ids_file} name no image of {images_file} (first: "
-            f"{unknown[:5]}); images without a row: {missing}. The ids must be the images' "
-            "names (path in the folder, file name or stem)"
+            f"{len(lacking)} of the {len(image_ids)} images of {images_file} have no row in "
+            f"{ids_file} (first: {missing}); {len(unknown)} id(s) there name no image (first: "
+            f"{unknown[:5]}). The ids must be the images' names (path in the folder, file "
+            "name or stem)"
         )
     return order
 
 
 def write_rows(src: Source, out_path, order: np.ndarray | None) -> None:
-    """src's rows (reordered by `order`, else as they are) into a float32 .npy."""
+    """src's rows (those `order` picks, in its order; else all as they are) into a float32
+    .npy."""
     n, d = src.shape
+    if order is not None and len(order) == n and np.array_equal(order, np.arange(n)):
+        order = None
+    n_out = n if order is None else len(order)
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")), "fortran_order": False}
     # plain writes, not a memory map: 2 GB of dirty mapped pages would count as the job's
     with open(out_path, "wb") as fh:
-        np.lib.format.write_array_header_1_0(fh, {**header, "shape": (n, d)})
-        if order is None or np.array_equal(order, np.arange(n)):
+        np.lib.format.write_array_header_1_0(fh, {**header, "shape": (n_out, d)})
+        if order is None:
             for _, block in src.blocks():
                 fh.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
         else:
             arr = src.array()  # memory-mapped for .npy: rows gathered block by block
-            for start in range(0, n, BLOCK_ROWS):
+            for start in range(0, n_out, BLOCK_ROWS):
                 rows = order[start : start + BLOCK_ROWS]
                 fh.write(np.ascontiguousarray(arr[rows], dtype="<f4").tobytes())
 

@@ -98,11 +98,12 @@ def _model_problems(cfg: Mapping, name: str, n_images: int | None, scan: bool):
                 f"config key '{key}.ids': {spec['ids']} lists {n_ids} ids, {z.path} (z) has "
                 f"{n} rows; one id per row is needed"
             )
-    if n_images is not None and n != n_images:
+    # with ids, rows of images the run does not use are left out at ingest
+    if n_images is not None and (n < n_images if spec.get("ids") else n != n_images):
         problems.append(
             f"config key '{key}.z': {z.path} has {n} rows but the data set "
-            f"({cfg['data']['dataset']}) has {n_images} images; give one row per image "
-            "(matched by models.<name>.ids, else in the data set's order)"
+            f"({cfg['data']['dataset']}) has {n_images} images; give one row per image, in "
+            f"the data set's order, or give models.{name}.ids (then extra rows are left out)"
         )
     if spec.get("decoder"):
         path = Path(spec["decoder"]).expanduser()

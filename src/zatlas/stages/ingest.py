@@ -48,11 +48,18 @@ def run(
         print(f"{part}: {src.path} {src.shape} -> {outputs[part]}", flush=True)
     record = {
         "model": model,
-        "n": given["z"].shape[0],
+        "n": given["z"].shape[0] if order is None else len(order),
+        "n_given": given["z"].shape[0],
         "z_dim": given["z"].shape[1],
         "files": {part: str(src.path) for part, src in given.items()},
         "matched_by_id": order is not None,
-        "reordered": bool(order is not None and not np.array_equal(order, np.arange(len(order)))),
+        "reordered": bool(
+            order is not None
+            and (
+                len(order) != given["z"].shape[0]
+                or not np.array_equal(order, np.arange(len(order)))
+            )
+        ),
         "warnings": warnings,
     }
     if spec.get("decoder"):
