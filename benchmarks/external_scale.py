@@ -7,8 +7,9 @@ a category column in a metadata Parquet), then runs the workflow on it with
 structure, intrinsic_dim, attributes, explore, compare and the report. Prints every rule's
 wall time, CPU time and peak memory (max_rss and max_uss from its Snakemake benchmark file)
 and the largest. The analyses run on their configured subsets (t-SNE and UMAP on
---tsne-points rows, k-means on analysis.kmeans.max_points, ...); the streaming ones (ingest,
-radius, axes, pca, explore's projection) read every row in blocks.
+--tsne-points rows; k-means, structure, intrinsic dimension and attributes on --subset
+rows): their cost does not grow with N. The streaming ones (ingest, radius, axes, pca,
+structure's and explore's projections) read every row in blocks.
 
     python benchmarks/external_scale.py                       # 1,000,000 x 512 on 2 cores
     python benchmarks/external_scale.py --n 100000 --dim 128  # a quick rehearsal
@@ -66,10 +67,15 @@ def bench_config(args, work: Path) -> dict:
         "seed": 1,
         "data": {"dataset": "none", "metadata": str(work / "metadata.parquet")},
         "models": {"big": {"type": "external", "z": str(work / "z.npy")}},
+        # the subset-bound analyses on --subset rows: their cost does not grow with N
         "analysis": {
             "tsne": tsne,
-            "explore": {"tsne": None},
+            "explore": {"tsne": None, "k": 20, "kmeans_points": args.subset},
             "pca": {"planes": [[1, 2], [3, 4]]},
+            "kmeans": {"max_points": args.subset, "fit_points": args.subset, "k_max": 40},
+            "structure": {"max_points": args.subset},
+            "intrinsic_dim": {"max_points": args.subset},
+            "attributes": {"max_points": args.subset, "k": 20},
         },
     }
 
@@ -136,7 +142,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--dim", type=int, default=512)
-    p.add_argument("--tsne-points", type=int, default=20_000)
+    p.add_argument("--tsne-points", type=int, default=10_000)
+    p.add_argument("--subset", type=int, default=10_000, help="rows of subset-bound analyses")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", type=Path, default=None)

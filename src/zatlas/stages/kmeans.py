@@ -34,7 +34,10 @@ def run(
     zs = load(z)
     idx = subset(len(zs), max_points or len(zs), seed)
     ks = list(range(k_min, k_max + 1, k_step))
-    x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
+    if len(idx) == len(zs) and zs.dtype == np.float32:
+        x = zs  # every row: the memory map itself, not a second copy of 2 GB
+    else:
+        x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
     start = time.perf_counter()
     table = kmeans_an.inertia_sweep(
         x, ks, [seed + i for i in range(n_seeds)], fit_points, max_iter, refine_iter
