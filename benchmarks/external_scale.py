@@ -166,6 +166,11 @@ def main() -> None:
     out = table(work)
     pd.set_option("display.width", 120)
     print(out.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    print("\n| rule | wall s | CPU s | max_rss MB | max_uss MB |\n|---|---:|---:|---:|---:|")
+    for r in out.itertuples():
+        name = r.rule if r.job in ("all", "big") else f"{r.rule} ({r.job})"
+        cells = [f"{v:.0f}" for v in (r.wall_s, r.cpu_s, r.max_rss_mb, r.max_uss_mb)]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     worst = out.loc[out["max_rss_mb"].idxmax()]
     print(
         f"largest job: {worst['rule']} ({worst['job']}), max_rss {worst['max_rss_mb']:.0f} MB, "
