@@ -144,6 +144,8 @@ def _listing(folder):
         (lambda z: np.repeat(z[:1], N, 0), r"all 64 rows are the same point"),
         (lambda z: z.astype("U8"), r"holds <U8 values; expected numbers"),
         (lambda z: z[:-1], r"has 63 rows but the data set \(synthetic\) has 64 images"),
+        # ragged rows saved as an object array (never unpickled)
+        (lambda z: np.array([[1.0, 2.0], [3.0]], dtype=object), r"cannot read .*z\.npy"),
     ],
 )
 def test_bad_arrays_stop_at_parse_time(user, make, match):
