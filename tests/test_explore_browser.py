@@ -205,6 +205,12 @@ def chromium() -> str:
     return _chromium_binary()
 
 
+@pytest.fixture(scope="module")
+def synthetic_page(tmp_path_factory) -> Path:
+    """The synthetic explorer, built once for the tests that only read it."""
+    return build_fixture(tmp_path_factory.mktemp("explore"))
+
+
 def check_page(binary: str, page: Path, profile: Path, hover, box, expected: list[int]):
     """Hover `hover` = (view, x, y, id) and drag `box` = (view, x0, y0, x1, y1) on `page`;
     the selection must be exactly `expected`. Returns the hover state for more checks."""
@@ -226,8 +232,8 @@ def check_page(binary: str, page: Path, profile: Path, hover, box, expected: lis
     return state
 
 
-def test_hover_and_box_selection_on_a_synthetic_explorer(chromium, tmp_path):
-    page = build_fixture(tmp_path / "explore")
+def test_hover_and_box_selection_on_a_synthetic_explorer(chromium, synthetic_page, tmp_path):
+    page = synthetic_page
     # the box x in (2.5, 6.5), y in (3.5, 8.5) holds x = 3..6, y = 4..8: 20 known points
     expected = sorted(y * N_SIDE + x for x in range(3, 7) for y in range(4, 9))
     state = check_page(
@@ -246,8 +252,10 @@ def test_hover_and_box_selection_on_a_synthetic_explorer(chromium, tmp_path):
     assert state["natural"] == 256
 
 
-def test_selection_on_the_pc_plane_selects_the_same_faces_on_the_tsne(chromium, tmp_path):
-    page = build_fixture(tmp_path / "explore")
+def test_selection_on_the_pc_plane_selects_the_same_faces_on_the_tsne(
+    chromium, synthetic_page, tmp_path
+):
+    page = synthetic_page
     # the PC view mirrors y and holds the even points: x in (2.5, 6.5) -> 4, 6
     expected = sorted(y * N_SIDE + x for x in (4, 6) for y in range(4, 9))
     check_page(

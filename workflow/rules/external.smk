@@ -22,7 +22,7 @@ rule ingest:
         spec=external_spec,
         image_size=config["data"]["image_size"] if IMAGES else None,
     script:
-        "../scripts/ingest.py"
+        "../scripts/stage.py"
 
 
 use rule ingest as ingest_vae with:
@@ -59,7 +59,7 @@ rule metadata:
         ids=config["models"][EXTERNAL[0]].get("ids") if EXTERNAL else None,
         n_rows=n_available(config) if not IMAGES else 0,
     script:
-        "../scripts/metadata.py"
+        "../scripts/stage.py"
 
 
 if IMAGES:

@@ -52,6 +52,12 @@ def model_widths(cfg: Mapping) -> dict[str, int]:
     return out
 
 
+def narrowest_width(cfg: Mapping) -> int:
+    """The narrowest model's latent width: it bounds what every model's analyses may ask
+    for (PC planes, PCA components)."""
+    return min(model_widths(cfg).values(), default=cfg["architecture"]["z_dim"])
+
+
 def none_rows(cfg: Mapping) -> int:
     """Rows of a run without images: those of its first external model."""
     names = external_names(cfg)

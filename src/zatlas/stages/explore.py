@@ -36,6 +36,8 @@ def model_points(
     views = {}
     for variant, path in zip(variants, embeddings, strict=True):
         emb = pd.read_csv(path)
+        if emb.empty:  # a t-SNE that could not run (its summary says why): no view
+            continue
         views[f"t-SNE {variant}"] = (emb["index"].to_numpy(), emb[["x", "y"]].to_numpy())
     shown = (
         np.unique(np.concatenate([r for r, _ in views.values()]))
