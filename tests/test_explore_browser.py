@@ -303,3 +303,43 @@ def test_the_smoke_runs_explorer_answers_hover_and_selection(smoke_run, chromium
     # the index page links every model's page
     index = (explore / "index.html").read_text()
     assert 'href="ae.html"' in index and 'href="vae_tiny.html"' in index
+
+
+def test_a_run_without_images_shows_metadata_in_the_card(chromium, tmp_path):
+    """data.dataset: none: no thumbnails are written; the hover card lists the metadata."""
+    from zatlas.explore.build import write_explorer
+    from zatlas.explore.points import assemble
+
+    n = 50
+    attrs = pd.DataFrame(
+        {
+            "image_id": [f"item{i}" for i in range(n)],
+            "split": "all",
+            "kind": np.where(np.arange(n) < 20, "left", "right"),
+            "score": np.arange(n) * 0.5,
+        }
+    )
+    grid = np.stack([np.arange(n) % 10, np.arange(n) // 10], 1).astype(np.float32)
+    pts = assemble(
+        {"t-SNE": (np.arange(n), grid)}, attrs, [], np.ones(n), np.zeros(n), ("kind", "score")
+    )
+    summary = write_explorer(tmp_path / "explore", None, {"emb": pts})
+    assert summary["thumbnails"] == n and summary["sheets"] == 0
+    assert not (tmp_path / "explore" / "thumbs").exists()
+    page = ExplorerPage(chromium, tmp_path / "explore" / "emb.html", tmp_path / "profile")
+    try:
+        page.wait_ready()
+        card = page.eval(
+            "window.zatlas.hover({index: {indices: [27]}});"
+            "document.getElementById('hover-info').innerText"
+        )
+        grid_text = page.eval(
+            "window.zatlas.select({indices: [3, 27]});"
+            "document.getElementById('selection-grid').innerText"
+        )
+        _, errors = page.network_and_errors()
+    finally:
+        page.close()
+    assert "item27" in card and "right" in card and "13.5" in card, card
+    assert "item3" in grid_text and "item27" in grid_text
+    assert not errors, errors

@@ -23,12 +23,15 @@ def write_explorer(
 ) -> dict:
     """Write out_dir/index.html and out_dir/<model>.html; returns a summary of what was
     written (faces, sheets, bytes). `images` is the run's (memory-mapped) image array;
-    `sprites` reuses sheets already written for the same faces (benchmarks)."""
+    `sprites` reuses sheets already written for the same faces (benchmarks); `images` None
+    (a run without images) writes no thumbnails."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # one thumbnail per face shown by any model: the models embed the same images
     rows = union_rows([p.rows for p in pages.values()])
-    if sprites is None:
+    if images is None:  # a run without images: no thumbnails, the card shows metadata
+        sprites = SpriteLayout(thumb=thumb, per_row=1, per_sheet=1, n=0, files=())
+    elif sprites is None:
         sprites = write_sprite_sheets(
             images, rows, out, thumb=thumb, sheet_px=sheet_px, quality=quality
         )

@@ -160,6 +160,7 @@ def page_meta(model: str, points: Points, sprites: SpriteLayout, models: list[st
         "categorical": CATEGORICAL,
         "continuous": list(Viridis256),
         "sprites": sprites.to_json(),
+        "metadata": points.metadata,
     }
 
 

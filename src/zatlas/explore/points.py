@@ -31,6 +31,8 @@ class Points:
     attr_hi: np.ndarray  # bits 32..63
     attribute_names: list[str]
     views: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 2) float32
+    # other columns shown as text in the hover card (categories, numbers), per point
+    metadata: dict[str, list] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -81,6 +83,7 @@ def assemble(
     attribute_names: list[str],
     radius: np.ndarray,
     cluster: np.ndarray,
+    shown_columns: tuple[str, ...] = (),
 ) -> Points:
     """The table of every face any view shows.
 
@@ -107,4 +110,5 @@ def assemble(
         attr_hi=hi,
         attribute_names=list(attribute_names),
         views={name: align_view(rows, r, xy) for name, (r, xy) in views.items()},
+        metadata={c: frame[c].tolist() for c in shown_columns},
     )

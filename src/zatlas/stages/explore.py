@@ -14,7 +14,17 @@ from zatlas.stages.files import limit_threads, load, write_json
 
 
 def model_points(
-    zs, frame, names, embeddings, variants, planes, k, kmeans_points, max_points, seed
+    zs,
+    frame,
+    names,
+    embeddings,
+    variants,
+    planes,
+    k,
+    kmeans_points,
+    max_points,
+    seed,
+    text_columns=(),
 ):
     """One model's table of points: its t-SNE views, its PC planes on the same faces, each
     face's radius and k-means cluster."""
@@ -43,7 +53,7 @@ def model_points(
     cluster[shown] = kmeans_an.labels_of(x, centres)
     radius = np.zeros(len(zs), dtype=np.float32)
     radius[shown] = np.linalg.norm(x.astype(np.float64), axis=1)
-    return assemble(views, frame, names, radius, cluster)
+    return assemble(views, frame, names, radius, cluster, tuple(text_columns))
 
 
 def run(
@@ -78,6 +88,8 @@ def run(
         for c in attribute_columns(frame)
         if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() <= 2
     ][:64]
+    # every other column (categories, numbers) as text in the hover card
+    shown = [c for c in attribute_columns(frame) if c not in names][:16]
     out = Path(index).parent
     for old in ("thumbs", "static"):  # files of an earlier run that are no declared output
         shutil.rmtree(out / old, ignore_errors=True)
@@ -85,9 +97,20 @@ def run(
     for m, model in enumerate(models):
         mine = embeddings[m * len(variants) : (m + 1) * len(variants)]
         tables[model] = model_points(
-            load(z[m]), frame, names, mine, variants, planes, k, kmeans_points, max_points, seed
+            load(z[m]),
+            frame,
+            names,
+            mine,
+            variants,
+            planes,
+            k,
+            kmeans_points,
+            max_points,
+            seed,
+            shown,
         )
-    result = write_explorer(out, load(images), tables, thumb, sheet_px, quality)
+    pixels = load(images) if images else None  # none in a run without images
+    result = write_explorer(out, pixels, tables, thumb, sheet_px, quality)
     result["mb_on_disk"] = round(result.pop("bytes") / 1e6, 2)
     result["sprite_mb"] = round(result.pop("sprite_bytes") / 1e6, 2)
     missing = [p for p in pages if not Path(p).is_file()]

@@ -24,6 +24,11 @@
   // leaves out a rim of about half a thumbnail pixel, where the scaled sheet blends in the
   // neighbouring face.
   function thumb(slot, px, box) {
+    if (!sp.n) {  // a run without images: no face to show, the card shows the metadata
+      box = box || document.createElement("div");
+      box.className = box.className || "thumb";
+      return box;
+    }
     const sheet = Math.floor(slot / sp.per_sheet);
     const k = slot % sp.per_sheet;
     const scale = px / sp.thumb;
@@ -62,6 +67,9 @@
       ["cluster", String(d.cluster[i])],
       ["attributes", attributes(i, d).join(", ") || "none"],
     ];
+    Object.keys(meta.metadata || {}).forEach(function (k) {
+      rows.push([k, String(meta.metadata[k][i])]);
+    });
     const dl = document.getElementById("hover-info");
     dl.innerHTML = "";
     rows.forEach(function (r) {
@@ -92,6 +100,7 @@
     for (let n = 0; n < Math.min(idx.length, MAX_GRID); n++) {
       const box = thumb(d.slot[idx[n]], 48);
       box.title = imageId(idx[n]);
+      if (!sp.n) box.textContent = imageId(idx[n]);
       grid.appendChild(box);
     }
     if (idx.length > MAX_GRID) {
