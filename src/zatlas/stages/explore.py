@@ -14,13 +14,26 @@ from zatlas.stages.files import limit_threads, load, write_json
 
 
 def model_points(
-    zs, frame, names, embeddings, variants, planes, k, kmeans_points, max_points, seed
+    zs,
+    frame,
+    kinds,
+    embeddings,
+    variants,
+    planes,
+    k,
+    kmeans_points,
+    max_points,
+    seed,
+    neighbours=8,
+    threads=1,
 ):
     """One model's table of points: its t-SNE views, its PC planes on the same faces, each
-    face's radius and k-means cluster."""
+    face's radius, k-means cluster and nearest neighbours in z; `kinds` sorts the
+    attribute columns (points.classify_columns)."""
     from zatlas.analysis import kmeans as kmeans_an
     from zatlas.analysis import pca as pca_an
     from zatlas.analysis.subsample import subset
+    from zatlas.explore.neighbours import nearest_neighbours
     from zatlas.explore.points import assemble
 
     views = {}
@@ -41,7 +54,13 @@ def model_points(
     cluster[shown] = kmeans_an.labels_of(x, centres)
     radius = np.zeros(len(zs), dtype=np.float32)
     radius[shown] = np.linalg.norm(x.astype(np.float64), axis=1)
-    return assemble(views, frame, names, radius, cluster)
+    points = assemble(
+        views, frame, kinds["flags"], radius, cluster, kinds["numeric"], kinds["categorical"]
+    )
+    if neighbours and len(shown) > 1:
+        # searched among the shown faces only: each has a thumbnail and a place in the views
+        points.neighbours = nearest_neighbours(x, neighbours, n_jobs=threads)
+    return points
 
 
 def run(
@@ -62,30 +81,42 @@ def run(
     sheet_px: int,
     quality: int,
     seed: int,
+    neighbours: int = 8,
     threads: int = 1,
 ) -> None:
-    """`z` has one file per model; `embeddings` one per model and variant, model-major."""
+    """`z` has one file per model; `embeddings` one per model and variant, model-major;
+    `images` may be empty (a run without images: no thumbnails)."""
     from zatlas.data.attributes import attribute_columns
     from zatlas.explore.build import write_explorer
+    from zatlas.explore.points import classify_columns
 
     limit_threads(threads)
     frame = pd.read_parquet(attributes)
-    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits; others stay out
-    names = [
-        c
-        for c in attribute_columns(frame)
-        if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() <= 2
-    ][:64]
+    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits, other numbers
+    # as floats, strings as category codes
+    kinds = classify_columns(frame, attribute_columns(frame))
     out = Path(index).parent
-    for old in ("thumbs", "static"):  # files of an earlier run that are no declared output
+    for old in ("thumbs", "static", "data"):  # files of an earlier run that are no declared output
         shutil.rmtree(out / old, ignore_errors=True)
     tables = {}
     for m, model in enumerate(models):
         mine = embeddings[m * len(variants) : (m + 1) * len(variants)]
         tables[model] = model_points(
-            load(z[m]), frame, names, mine, variants, planes, k, kmeans_points, max_points, seed
+            load(z[m]),
+            frame,
+            kinds,
+            mine,
+            variants,
+            planes,
+            k,
+            kmeans_points,
+            max_points,
+            seed,
+            neighbours,
+            threads,
         )
-    result = write_explorer(out, load(images), tables, thumb, sheet_px, quality)
+    pixels = load(images) if images and Path(images).is_file() else None
+    result = write_explorer(out, pixels, tables, thumb, sheet_px, quality)
     result["mb_on_disk"] = round(result.pop("bytes") / 1e6, 2)
     result["sprite_mb"] = round(result.pop("sprite_bytes") / 1e6, 2)
     missing = [p for p in pages if not Path(p).is_file()]

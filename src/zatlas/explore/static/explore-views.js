@@ -1,0 +1,128 @@
+// zatlas explorer 2/6, the views: one Bokeh document per view, built the first time it is
+// shown (building a 165,000-point WebGL view takes seconds in a software renderer), their
+// selections kept in step, the overlay that rings the hovered face's neighbours.
+(function () {
+  "use strict";
+  const Z = window.zatlas, meta = Z.meta;
+  Z.views = meta.views.map(function (name, v) {
+    return { name: name, el: document.getElementById("view-" + v), built: null, shown: v === 0 };
+  });
+  Z.syncing = false;
+
+  // Build view v (once); resolves when Bokeh has made its models and views.
+  Z.build = function (v) {
+    const V = Z.views[v];
+    if (V.built) return V.built;
+    const item = JSON.parse(document.getElementById("zatlas-view-" + v).textContent);
+    V.built = Bokeh.embed.embed_item(item, V.el).then(function () {
+      const doc = Bokeh.documents[Bokeh.documents.length - 1];
+      V.plot = doc.get_model_by_name("view");
+      V.source = doc.get_model_by_name("points");
+      V.mapper = doc.get_model_by_name("colors");
+      V.near = doc.get_model_by_name("near");
+      V.focus = doc.get_model_by_name("focus");
+      V.x = V.source.data.x;
+      V.y = V.source.data.y;
+      V.colourKey = "cluster"; // the page writes each view coloured by cluster
+      if (Z.colouring) Z.applyColour(V, Z.colouring);
+      if (Z.selection.length) {
+        Z.syncing = true;
+        V.source.selected.indices = Z.selection.slice();
+        Z.syncing = false;
+      }
+      if (Z.hovered >= 0) overlay(V, Z.hovered);
+      return V;
+    }).catch(function (e) { Z.errors.push(String(e)); throw e; });
+    return V.built;
+  };
+
+  Z.show = function (v, on) {
+    const V = Z.views[v];
+    if (!on && Z.views.filter(function (W) { return W.shown; }).length === 1) return;
+    V.shown = on;
+    V.el.hidden = !on;
+    const button = document.querySelector('#view-toggles [data-view="' + v + '"]');
+    if (button) button.setAttribute("aria-pressed", String(on));
+    if (on) return Z.build(v);
+  };
+
+  function built() { return Z.views.filter(function (V) { return V.source; }); }
+
+  Z.hover = function (v, cb_data) {
+    const idx = cb_data.index.indices;
+    Z.under = idx && idx.length ? idx[0] : -1;
+    if (Z.under < 0) return;
+    const i = Z.under;
+    Z.lastHover = { index: i, id: Z.imageId(i), t: performance.now(), view: v };
+    if (Z.pinned < 0) Z.focusOn(i);
+  };
+
+  // the card and the overlays follow point i
+  Z.focusOn = function (i, force) {
+    if (i === Z.hovered && !force) return;
+    Z.hovered = i;
+    Z.setCard(i);
+    Z.shown = { index: i, id: Z.imageId(i), t: performance.now() };
+    built().forEach(function (V) { overlay(V, i); });
+  };
+  Z.refresh = function () { Z.focusOn(Z.hovered, true); };
+
+  function overlay(V, i) {
+    const x0 = V.x[i], y0 = V.y[i];
+    if (!Number.isFinite(x0)) {
+      V.focus.data = { x: [], y: [] };
+      V.near.data = { x: [], y: [], x0: [], y0: [] };
+      return;
+    }
+    const d = { x: [], y: [], x0: [], y0: [] };
+    Z.neighbours(i).forEach(function (nd) {
+      const x = V.x[nd[0]], y = V.y[nd[0]];
+      if (!Number.isFinite(x)) return; // a view without that face
+      d.x.push(x); d.y.push(y); d.x0.push(x0); d.y0.push(y0);
+    });
+    V.near.data = d;
+    V.focus.data = { x: [x0], y: [y0] };
+  }
+
+  Z.select = function (v, selected) {
+    if (Z.syncing) return;
+    Z.selection = Array.from(selected.indices);
+    Z.syncing = true;
+    try {
+      built().forEach(function (V, u) {
+        if (V !== Z.views[v]) V.source.selected.indices = Z.selection.slice();
+      });
+    } finally { Z.syncing = false; }
+    Z.showSelection();
+  };
+
+  Z.clearSelection = function () {
+    Z.selection = [];
+    Z.syncing = true;
+    try { built().forEach(function (V) { V.source.selected.indices = []; }); }
+    finally { Z.syncing = false; }
+    Z.showSelection();
+  };
+
+  // centre every shown view on point i, keeping its zoom
+  Z.centre = function (i) {
+    built().forEach(function (V) {
+      const x = V.x[i], y = V.y[i];
+      if (!Number.isFinite(x)) return;
+      const xr = V.plot.x_range, yr = V.plot.y_range;
+      const w = (xr.end - xr.start) / 2, h = (yr.end - yr.start) / 2;
+      xr.setv({ start: x - w, end: x + w });
+      yr.setv({ start: y - h, end: y + h });
+    });
+  };
+
+  // page coordinates of data point (x, y) in view v: for tests and the benchmark
+  Z.toScreen = function (v, x, y) {
+    const pv = Bokeh.index.find_one(Z.views[v].plot);
+    const r = pv.canvas_view.el.getBoundingClientRect();
+    return [r.left + pv.frame.x_scale.compute(x), r.top + pv.frame.y_scale.compute(y)];
+  };
+  Z.pointOnScreen = function (v, i) {
+    return Z.toScreen(v, Z.views[v].x[i], Z.views[v].y[i]);
+  };
+})();
