@@ -5,7 +5,6 @@ and benchmarks/explore.py.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 

@@ -129,4 +129,5 @@ def neighbours_script(model: str, points: Points) -> str:
         "scale": scale,
     }
     text = json.dumps(data, separators=(",", ":"))
-    return f"(window.zatlasNeighbours = window.zatlasNeighbours || {{}})[{json.dumps(model)}] = {text};\n"
+    table = "(window.zatlasNeighbours = window.zatlasNeighbours || {})"
+    return f"{table}[{json.dumps(model)}] = {text};\n"
