@@ -112,7 +112,9 @@ def test_hover_shows_the_face_and_its_neighbours_in_view(open_page, fixture_page
     # the card scales thumbnails 4x (128 px a face) and leaves out a 2-px rim
     assert state["src"] == "thumbs/sheet-0003.webp"
     assert (state["left"], state["top"], state["width"]) == ("-386px", "-514px", "1024px")
-    e.page.wait_for_function("() => zatlas.nb && document.querySelector('#neighbours figure')")
+    e.page.wait_for_function(
+        "() => document.querySelector('#neighbours figure') && zatlas.views[0].near.data.x.length"
+    )
     ids, dist, near = neighbours_shown(e)
     assert sorted(ids[:2]) == ["face-0226.jpg (click to pin)", "face-0228.jpg (click to pin)"]
     assert sorted(ids[2:]) == ["face-0225.jpg (click to pin)", "face-0229.jpg (click to pin)"]
@@ -210,6 +212,9 @@ def test_a_page_without_images_shows_the_metadata(open_page, tmp_path):
     e = open_page(build_fixture(tmp_path / "explore", images=False), 1366, 768)
     state = e.hover(0, 7, 11, "face-0227.jpg")
     assert state["src"] is None and "no image" in state["card"] and card_in_view(state)
+    # the neighbours and the selection name their faces instead
+    e.page.wait_for_function("() => document.querySelector('#neighbours figure')")
+    assert "face-0226.jpg" in e.eval("() => document.getElementById('neighbours').innerText")
     assert not (tmp_path / "explore" / "thumbs").exists()
 
 

@@ -70,7 +70,8 @@
     if (!sp) {
       box.classList.add("none");
       box.style.width = box.style.height = px + "px";
-      box.textContent = "no image";
+      // the card says so; a small box (a neighbour, the selection) gives the id instead
+      box.textContent = px >= 96 ? "no image" : Z.imageId(i);
       return box;
     }
     const slot = cols.slot[i];

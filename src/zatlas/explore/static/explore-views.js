@@ -63,7 +63,12 @@
     Z.hovered = i;
     Z.setCard(i);
     Z.shown = { index: i, id: Z.imageId(i), t: performance.now() };
-    built().forEach(function (V) { overlay(V, i); });
+    // the rings once the pointer rests: each redraw repaints every point of the view, which
+    // a software renderer takes a while over; sweeping across points should not wait for it
+    clearTimeout(Z.overlayTimer);
+    Z.overlayTimer = setTimeout(function () {
+      built().forEach(function (V) { overlay(V, Z.hovered); });
+    }, 60);
   };
   Z.refresh = function () { Z.focusOn(Z.hovered, true); };
 
