@@ -96,8 +96,7 @@ def neighbours_shown(e: ExplorerPage) -> tuple[list[str], list[str], dict]:
     return e.eval(
         "() => [[...document.querySelectorAll('#neighbours figure')].map(f => f.title),"
         " [...document.querySelectorAll('#neighbours figcaption')].map(c => c.textContent),"
-        " {x: [...zatlas.views[0].near.data.x], y: [...zatlas.views[0].near.data.y],"
-        "  focus: [...zatlas.views[0].focus.data.x, ...zatlas.views[0].focus.data.y]}]"
+        " zatlas.views[0].rings]"
     )
 
 
@@ -113,7 +112,7 @@ def test_hover_shows_the_face_and_its_neighbours_in_view(open_page, fixture_page
     assert state["src"] == "thumbs/sheet-0003.webp"
     assert (state["left"], state["top"], state["width"]) == ("-386px", "-514px", "1024px")
     e.page.wait_for_function(
-        "() => document.querySelector('#neighbours figure') && zatlas.views[0].near.data.x.length"
+        "() => document.querySelector('#neighbours figure') && zatlas.views[0].rings.x.length"
     )
     ids, dist, near = neighbours_shown(e)
     assert sorted(ids[:2]) == ["face-0226.jpg (click to pin)", "face-0228.jpg (click to pin)"]

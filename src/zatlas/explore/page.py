@@ -22,8 +22,9 @@ from zatlas.explore.payload import CATEGORICAL, columns, neighbours_script, page
 from zatlas.explore.points import Points
 from zatlas.explore.sprites import SpriteLayout
 
-STATIC = ("explore-data.js", "explore-views.js", "explore-card.js", "explore-colour.js",
-          "explore-export.js", "explore.js", "explore.css")  # fmt: skip
+PLOT_PX = 520
+STATIC = ("explore-data.js", "explore-views.js", "explore-rings.js", "explore-card.js",
+          "explore-colour.js", "explore-export.js", "explore.js", "explore.css")  # fmt: skip
 
 
 def _bokeh_scripts() -> tuple[list[Path], str]:
@@ -66,9 +67,10 @@ def data_range(values: np.ndarray, pad: float = 0.05):
 
 def view_item(points: Points, v: int) -> dict:
     """View v as a Bokeh document of its own (a JSON item): one WebGL scatter of x, y and
-    the colour column c, plus the overlay that marks the hovered face and its neighbours.
-    One document per view lets the page build only the views on screen; the page keeps
-    their selections in step."""
+    the colour column c. One document per view lets the page build only the views on
+    screen; the page keeps their selections in step, sizes each view to its box before
+    building it, and rings the hovered face's neighbours on a canvas of its own (a change
+    to a Bokeh glyph would repaint every point of the view)."""
     from bokeh.embed import json_item
     from bokeh.models import (
         BoxSelectTool,
@@ -100,7 +102,8 @@ def view_item(points: Points, v: int) -> dict:
         # fixed ranges: no data-range pass and no second paint while the page loads
         x_range=data_range(data["x"]),
         y_range=data_range(data["y"]),
-        sizing_mode="stretch_both",
+        width=PLOT_PX,  # the page sets the size of the box the view is shown in
+        height=PLOT_PX,
         output_backend="webgl",
         tools=[box, lasso, PanTool(), WheelZoomTool(), ResetTool()],
         active_drag=box,
@@ -117,15 +120,6 @@ def view_item(points: Points, v: int) -> dict:
         fill_color={"field": "c", "transform": mapper},
         selection_fill_alpha=0.9,
         nonselection_fill_alpha=0.08,
-    )
-    # the overlay: lines from the hovered face to its neighbours, rings on them
-    empty = {"x": [], "y": [], "x0": [], "y0": []}
-    near = ColumnDataSource(empty, name="near")
-    fig.segment("x0", "y0", "x", "y", source=near, line_color="#222", line_alpha=0.6)
-    fig.scatter("x", "y", source=near, size=11, fill_color=None, line_color="#111", line_width=2)
-    focus = ColumnDataSource({"x": [], "y": []}, name="focus")
-    fig.scatter(
-        "x", "y", source=focus, size=16, fill_color=None, line_color="#d62728", line_width=3
     )
     for tool in (box, lasso):
         tool.renderers = [glyph]

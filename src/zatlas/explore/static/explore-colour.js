@@ -1,4 +1,4 @@
-// zatlas explorer 4/6, colour by any column: categories (the k-means cluster, the split,
+// zatlas explorer 5/7, colour by any column: categories (the k-means cluster, the split,
 // string columns) with a legend of counts, numbers on a continuous scale, yes/no flags.
 (function () {
   "use strict";

@@ -1,6 +1,6 @@
-// zatlas explorer 2/6, the views: one Bokeh document per view, built the first time it is
+// zatlas explorer 2/7, the views: one Bokeh document per view, built the first time it is
 // shown (building a 165,000-point WebGL view takes seconds in a software renderer), their
-// selections kept in step, the overlay that rings the hovered face's neighbours.
+// selections kept in step; the card and the rings follow the hovered face.
 (function () {
   "use strict";
   const Z = window.zatlas, meta = Z.meta;
@@ -14,16 +14,20 @@
     const V = Z.views[v];
     if (V.built) return V.built;
     const item = JSON.parse(document.getElementById("zatlas-view-" + v).textContent);
+    // the figure fills its box at a fixed size: one layout and one paint, where a
+    // stretching figure is drawn again once its box is measured
+    const fig = item.doc.roots[0].attributes;
+    const side = Math.floor(Math.min(V.el.clientWidth, V.el.clientHeight || Infinity));
+    if (side > 100) Object.assign(fig, { width: side, height: side, sizing_mode: "fixed" });
     V.built = Bokeh.embed.embed_item(item, V.el).then(function () {
       const doc = Bokeh.documents[Bokeh.documents.length - 1];
       V.plot = doc.get_model_by_name("view");
       V.source = doc.get_model_by_name("points");
       V.mapper = doc.get_model_by_name("colors");
-      V.near = doc.get_model_by_name("near");
-      V.focus = doc.get_model_by_name("focus");
       V.x = V.source.data.x;
       V.y = V.source.data.y;
       V.colourKey = "cluster"; // the page writes each view coloured by cluster
+      Z.addRings(V);
       if (Z.colouring) Z.applyColour(V, Z.colouring);
       if (Z.selection.length) {
         Z.syncing = true;
@@ -43,8 +47,25 @@
     V.el.hidden = !on;
     const button = document.querySelector('#view-toggles [data-view="' + v + '"]');
     if (button) button.setAttribute("aria-pressed", String(on));
+    requestAnimationFrame(Z.fit); // the other views take the room that is left
     if (on) return Z.build(v);
   };
+
+  // each built view at the size of its box (after a view is shown or hidden, or the window
+  // is resized); Bokeh lays it out and paints it again only where the size changed
+  Z.fit = function () {
+    built().forEach(function (V) {
+      if (!V.shown) return;
+      const side = Math.floor(Math.min(V.el.clientWidth, V.el.clientHeight));
+      if (side > 100 && side !== V.plot.width) V.plot.setv({ width: side, height: side });
+      Z.drawRings(V);
+    });
+  };
+  let resizing = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(Z.fit, 200);
+  });
 
   function built() { return Z.views.filter(function (V) { return V.source; }); }
 
@@ -63,31 +84,11 @@
     Z.hovered = i;
     Z.setCard(i);
     Z.shown = { index: i, id: Z.imageId(i), t: performance.now() };
-    // the rings once the pointer rests: each redraw repaints every point of the view, which
-    // a software renderer takes a while over; sweeping across points should not wait for it
-    clearTimeout(Z.overlayTimer);
-    Z.overlayTimer = setTimeout(function () {
-      built().forEach(function (V) { overlay(V, Z.hovered); });
-    }, 60);
+    built().forEach(function (V) { overlay(V, i); });
   };
   Z.refresh = function () { Z.focusOn(Z.hovered, true); };
 
-  function overlay(V, i) {
-    const x0 = V.x[i], y0 = V.y[i];
-    if (!Number.isFinite(x0)) {
-      V.focus.data = { x: [], y: [] };
-      V.near.data = { x: [], y: [], x0: [], y0: [] };
-      return;
-    }
-    const d = { x: [], y: [], x0: [], y0: [] };
-    Z.neighbours(i).forEach(function (nd) {
-      const x = V.x[nd[0]], y = V.y[nd[0]];
-      if (!Number.isFinite(x)) return; // a view without that face
-      d.x.push(x); d.y.push(y); d.x0.push(x0); d.y0.push(y0);
-    });
-    V.near.data = d;
-    V.focus.data = { x: [x0], y: [y0] };
-  }
+  function overlay(V, i) { Z.setRings(V, i); }
 
   Z.select = function (v, selected) {
     if (Z.syncing) return;
