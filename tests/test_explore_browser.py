@@ -137,6 +137,7 @@ def test_card_stays_in_view_when_the_page_scrolls(open_page, fixture_page):
 
 def test_box_selection_is_the_same_in_every_view_and_saves_as_csv(open_page, fixture_page):
     e = open_page(fixture_page, 1920, 1080)
+    assert e.eval("() => zatlas.views[1].built") is None  # built when first shown
     e.page.click('#view-toggles [data-view="1"]')
     e.page.wait_for_function("() => zatlas.views[1].source")
     # the PC view mirrors y and holds the even points: x in (2.5, 6.5) -> 4, 6

@@ -19,6 +19,12 @@
     const fig = item.doc.roots[0].attributes;
     const side = Math.floor(Math.min(V.el.clientWidth, V.el.clientHeight || Infinity));
     if (side > 100) Object.assign(fig, { width: side, height: side, sizing_mode: "fixed" });
+    // the colour mapper as the page colours now: a change after the build repaints the view
+    const mapper = find(item.doc, "colors");
+    if (mapper && Z.colouring) {
+      Object.assign(mapper.attributes, { palette: Z.colouring.palette, low: Z.colouring.low,
+                                         high: Z.colouring.high });
+    }
     V.built = Bokeh.embed.embed_item(item, V.el).then(function () {
       const doc = Bokeh.documents[Bokeh.documents.length - 1];
       V.plot = doc.get_model_by_name("view");
@@ -28,7 +34,7 @@
       V.y = V.source.data.y;
       V.colourKey = "cluster"; // the page writes each view coloured by cluster
       Z.addRings(V);
-      if (Z.colouring) Z.applyColour(V, Z.colouring);
+      if (Z.colouring && Z.colouring.key !== "cluster") Z.applyColour(V, Z.colouring);
       if (Z.selection.length) {
         Z.syncing = true;
         V.source.selected.indices = Z.selection.slice();
@@ -39,6 +45,17 @@
     }).catch(function (e) { Z.errors.push(String(e)); throw e; });
     return V.built;
   };
+
+  // the model named `name` in a Bokeh document's JSON
+  function find(node, name) {
+    if (!node || typeof node !== "object") return null;
+    if (node.type === "object" && node.attributes && node.attributes.name === name) return node;
+    for (const k in node) {
+      const hit = find(node[k], name);
+      if (hit) return hit;
+    }
+    return null;
+  }
 
   Z.show = function (v, on) {
     const V = Z.views[v];
