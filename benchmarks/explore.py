@@ -79,15 +79,21 @@ def planted_embedding(n: int, rng: np.random.Generator) -> np.ndarray:
     return xy.astype(np.float32)
 
 
-def points_of(rows, views, attrs, radius, cluster, z):
+def points_of(rows, views, attrs, radius, cluster, z, cache: Path):
     from zatlas.data.attributes import CELEBA_ATTRIBUTES
     from zatlas.explore.neighbours import nearest_neighbours
     from zatlas.explore.points import assemble
 
     points = assemble(views, attrs, list(CELEBA_ATTRIBUTES), radius, cluster)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    if cache.is_file():  # --reuse: the neighbours found by an earlier run on the same faces
+        with np.load(cache) as saved:
+            points.neighbours = (saved["index"], saved["distance"])
+        return points, None
     points.neighbours = nearest_neighbours(z[rows], 8, n_jobs=2)
-    return points, time.perf_counter() - start
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, index=points.neighbours[0], distance=points.neighbours[1])
+    return points, (time.perf_counter() - start, time.process_time() - cpu)
 
 
 def build(out: Path, args) -> tuple[dict, dict]:
@@ -113,12 +119,17 @@ def build(out: Path, args) -> tuple[dict, dict]:
     z = np.zeros((n, 16), np.float32)
     z[rows, :2] = tsne / 10
     z += rng.normal(size=z.shape).astype(np.float32) * 0.3
-    big, knn_big = points_of(
-        rows, {"t-SNE (planted)": (rows, tsne), "PC1/PC2": (rows, pc)}, attrs, radius, cluster, z
-    )
+    # kept beside the explorer (not in it: its size is measured), for --reuse
+    cache = out.with_name(out.name + "-knn")
+    if not args.reuse:
+        shutil.rmtree(cache, ignore_errors=True)
+    views = {"t-SNE (planted)": (rows, tsne), "PC1/PC2": (rows, pc)}
+    big, knn_big = points_of(rows, views, attrs, radius, cluster, z, cache / f"{len(rows)}.npz")
     keep = np.sort(rng.choice(len(rows), min(args.subset, len(rows)), replace=False))
     views = {"t-SNE (planted)": (rows[keep], tsne[keep]), "PC1/PC2": (rows[keep], pc[keep])}
-    small, knn_small = points_of(rows[keep], views, attrs, radius, cluster, z)
+    small, knn_small = points_of(
+        rows[keep], views, attrs, radius, cluster, z, cache / f"{len(keep)}.npz"
+    )
     sprites = None
     if args.reuse and (out / "thumbs").is_dir():  # the pages only, on the sheets already there
         per_row, per_sheet = sheet_layout(len(rows), args.thumb, 1024)
@@ -143,6 +154,15 @@ HOVER_ANY = """
   return {id: h.id, card_ms: h.t - z.lastMove, shown_ms: performance.now() - z.lastMove};
 }
 """
+
+
+WATCH = (
+    "() => { zatlas.hovered = -1; zatlas.shown = null; window.zatlasProbe = null;"
+    " const t0 = performance.now(), answer = " + HOVER_ANY.strip() + ";"
+    " (function poll() { const r = answer();"
+    "   if (r || performance.now() - t0 > 10000) window.zatlasProbe = r || {timeout: true};"
+    "   else setTimeout(poll, 1); })(); }"
+)
 
 
 def browser_cpu() -> dict[int, float]:
@@ -176,14 +196,13 @@ def browse(browser, page: Path, xy: np.ndarray, n_hovers: int, seed: int) -> dic
         picks = rng.choice(len(xy), n_hovers + 1, replace=False)
         hovers, first = [], None
         for p in picks:
-            # forget the last answer, then one pointer event onto the point
-            explorer.eval("() => { zatlas.hovered = -1; zatlas.shown = null; }")
+            # forget the last answer and start watching in the page (a poll from here would
+            # add a round trip), then one pointer event onto the point
+            explorer.eval(WATCH)
             explorer.page.mouse.move(*explorer.screen(0, *xy[p]))
-            try:
-                state = explorer.page.wait_for_function(HOVER_ANY, timeout=10000, polling=1)
-                hovers.append(state.json_value())
-            except Exception:  # a point hidden under another: no new answer
-                pass
+            state = explorer.page.wait_for_function("() => window.zatlasProbe").json_value()
+            if not state.get("timeout"):  # else a point hidden under another: no new answer
+                hovers.append(state)
             if first is None:
                 first = time.monotonic() - explorer.start
                 busy = explorer.busy_seconds()
@@ -255,15 +274,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, help="keep the explorer here (default: a temp dir)")
     ap.add_argument(
-        "--reuse", action="store_true", help="rebuild the pages only, on the sheets in --out"
+        "--reuse",
+        action="store_true",
+        help="rebuild the pages only, on the sheets in --out and the neighbours of a run before",
     )
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="zatlas-explore-"))
     try:
         summary, pages = build(out, args)
+        if not args.out:
+            shutil.rmtree(out.with_name(out.name + "-knn"), ignore_errors=True)
         sizes = {p.name: p.stat().st_size / 1e6 for p in out.glob("*.html")}
         data = sum(p.stat().st_size for p in (out / "data").iterdir()) / 1e6
-        knn = ", ".join(f"{n:,} points {s:.1f} s" for n, s in summary["knn_seconds"].items())
+        knn = ", ".join(
+            f"{n:,} points " + (f"{s[0]:.1f} s wall, {s[1]:.1f} s CPU" if s else "reused")
+            for n, s in summary["knn_seconds"].items()
+        )
         print(
             f"built {summary['thumbnails']:,} thumbnails ({args.thumb} px) in "
             f"{summary['sheets']} sheets and the pages in {summary['build_seconds']:.1f} s; "

@@ -1,5 +1,6 @@
 """The explorer's data: sprite packing, the per-point table and the written page."""
 
+import base64
 import json
 import re
 
@@ -143,8 +144,6 @@ def test_nearest_neighbours_are_exact_and_leave_out_the_point_itself():
 
 
 def test_neighbours_script_round_trips_within_its_quantization():
-    import base64
-
     from zatlas.explore.payload import neighbours_script
 
     n = 70_000  # past 65,536 points: the indices need 32 bits
@@ -204,3 +203,61 @@ def test_a_page_carries_string_columns_and_a_run_without_images_has_no_thumbnail
     )
     assert meta["sprites"] is None and meta["neighbours_src"] == "data/m-neighbours.js"
     assert meta["category_names"] == [["y", "x"]]
+
+
+@pytest.mark.parametrize("with_images", [True, False])
+def test_the_stage_writes_pages_with_neighbours_and_string_columns(tmp_path, with_images):
+    from zatlas.stages import explore as stage
+
+    n, rng = 60, np.random.default_rng(0)
+    pd.DataFrame(
+        {
+            "image_id": [f"{i:03d}.png" for i in range(n)],
+            "split": "train",
+            "Smiling": rng.choice([-1, 1], n),
+            "hair": rng.choice(["dark", "fair"], n),
+            "age": rng.uniform(20, 60, n),
+        }
+    ).to_parquet(tmp_path / "attributes.parquet")
+    z = rng.normal(size=(n, 4)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "images.npy", rng.integers(0, 255, (n, 8, 8, 3), dtype=np.uint8))
+    shown = np.arange(0, n, 2)
+    pd.DataFrame({"index": shown, "x": z[shown, 0], "y": z[shown, 1]}).to_csv(
+        tmp_path / "emb.csv", index=False
+    )
+    out = tmp_path / "explore"
+    stage.run(
+        attributes=tmp_path / "attributes.parquet",
+        z=[tmp_path / "z.npy"],
+        embeddings=[tmp_path / "emb.csv"],
+        index=out / "index.html",
+        pages=[out / "m.html"],
+        summary=out / "summary.json",
+        models=["m"],
+        variants=["v"],
+        planes=[[1, 2]],
+        k=3,
+        kmeans_points=100,
+        max_points=100,
+        thumb=8,
+        sheet_px=256,
+        quality=90,
+        seed=0,
+        neighbours=2,
+        images=tmp_path / "images.npy" if with_images else None,
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["thumbnails"] == (30 if with_images else 0)
+    meta = json.loads(
+        re.search(r'id="zatlas-meta">(.*?)</script>', (out / "m.html").read_text())[1]
+    )
+    assert meta["views"] == ["t-SNE v", "PC1/PC2"] and meta["n"] == 30
+    assert (meta["attribute_names"], meta["numeric_names"]) == (["Smiling"], ["age"])
+    assert meta["categorical_names"] == ["hair"] and meta["neighbours"] == 2
+    script = (out / "data/m-neighbours.js").read_text()
+    data = json.loads(script[script.index("= {") + 2 : -2])
+    # the neighbours are those of the shown faces' codes, as indices into the page's points
+    idx = np.frombuffer(base64.b64decode(data["index"]["b64"]), "<u2").reshape(30, 2)
+    d = np.linalg.norm(z[shown][:, None] - z[shown][None], axis=2) + np.eye(30) * 1e9
+    np.testing.assert_array_equal(idx[:, 0], d.argmin(axis=1))

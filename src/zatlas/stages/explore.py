@@ -64,7 +64,6 @@ def model_points(
 
 
 def run(
-    images,
     attributes,
     z,
     embeddings,
@@ -83,9 +82,10 @@ def run(
     seed: int,
     neighbours: int = 8,
     threads: int = 1,
+    images=None,
 ) -> None:
     """`z` has one file per model; `embeddings` one per model and variant, model-major;
-    `images` may be empty (a run without images: no thumbnails)."""
+    without `images` (a run without images) the pages have no thumbnails."""
     from zatlas.data.attributes import attribute_columns
     from zatlas.explore.build import write_explorer
     from zatlas.explore.points import classify_columns
