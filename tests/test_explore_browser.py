@@ -100,6 +100,20 @@ def neighbours_shown(e: ExplorerPage) -> tuple[list[str], list[str], dict]:
     )
 
 
+def pixel(e: ExplorerPage, view: int, i: int) -> list[int]:
+    """RGBA the page drew at point i's centre on a view (after the next frame)."""
+    return e.eval(
+        """async ([v, i]) => {
+          await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const V = zatlas.views[v], c = V.pointCanvas, r = c.getBoundingClientRect();
+          const [x, y] = zatlas.pointOnScreen(v, i);
+          return [...c.getContext('2d').getImageData(Math.floor(x - r.left),
+                                                     Math.floor(y - r.top), 1, 1).data];
+        }""",
+        [view, i],
+    )
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_hover_shows_the_face_and_its_neighbours_in_view(open_page, fixture_page, size):
     e = open_page(fixture_page, *size)
@@ -149,6 +163,9 @@ def test_box_selection_is_the_same_in_every_view_and_saves_as_csv(open_page, fix
     expected = sorted(y * N_SIDE + x for x in range(3, 7) for y in range(4, 9))
     got = e.box_select(0, 2.5, 3.5, 6.5, 8.5)
     assert got["indices"] == expected and got["views"] == [expected, expected]
+    # drawn by the page: the selected faces bright (alpha 0.9), the others faded (0.08)
+    assert pixel(e, 0, 83)[3] == pytest.approx(230, abs=2)
+    assert pixel(e, 0, 0)[3] == pytest.approx(20, abs=2)
     ids = pd.read_csv(e.download("export-ids"))
     assert list(ids.columns) == ["image_id"]
     assert ids["image_id"].tolist() == [f"face-{i:04d}.jpg" for i in expected]
@@ -199,13 +216,17 @@ def test_colour_by_a_string_column_a_number_and_a_flag(open_page, fixture_page):
     entries = "() => [...document.querySelectorAll('#legend .entry')].map(e => e.textContent)"
     e.page.select_option("#color-by", "hair")
     assert e.eval(entries) == ["brown, curly 200", "black 100", 'say "blond" 100']
-    c = e.eval("() => Array.from(zatlas.views[0].source.data.c)")
+    c = e.eval("() => Array.from(zatlas.colouring.c)")
     assert c == [0 if i % 2 == 0 else 2 if i % 4 == 1 else 1 for i in range(400)]
+    # the page draws each point in its category's colour: 0 blue, 1 orange, 2 green
+    for i, rgb in ((0, (31, 119, 180)), (3, (255, 127, 14)), (5, (44, 160, 44))):
+        np.testing.assert_allclose(pixel(e, 0, i), [*rgb, 179], atol=2)  # alpha 0.7
     e.page.select_option("#color-by", "age")
     assert "missing 1" in e.eval(legend) and "percentile" in e.eval(legend)
     e.page.select_option("#color-by", "Smiling")
     assert e.eval(entries) == ["no 200", "Smiling 200"]
-    assert e.eval("() => zatlas.views[0].mapper.palette") == ["#c8c8c8", "#d62728"]
+    np.testing.assert_allclose(pixel(e, 0, 0), [214, 39, 40, 179], atol=2)
+    np.testing.assert_allclose(pixel(e, 0, 1), [200, 200, 200, 179], atol=2)
 
 
 def test_a_page_without_images_shows_the_metadata(open_page, tmp_path):

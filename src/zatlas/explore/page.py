@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from zatlas.explore.payload import CATEGORICAL, columns, neighbours_script, page_meta
+from zatlas.explore.payload import columns, neighbours_script, page_meta
 from zatlas.explore.points import Points
 from zatlas.explore.sprites import SpriteLayout
 
 PLOT_PX = 520
-STATIC = ("explore-data.js", "explore-views.js", "explore-rings.js", "explore-card.js",
-          "explore-colour.js", "explore-export.js", "explore.js", "explore.css")  # fmt: skip
+STATIC = ("explore-data.js", "explore-views.js", "explore-points.js", "explore-rings.js",
+          "explore-card.js", "explore-colour.js", "explore-export.js", "explore.js",
+          "explore.css")  # fmt: skip
 
 
 def _bokeh_scripts() -> tuple[list[Path], str]:
@@ -32,7 +33,7 @@ def _bokeh_scripts() -> tuple[list[Path], str]:
     from bokeh.util.paths import bokehjs_path
 
     js = Path(bokehjs_path()) / "js"
-    return [js / "bokeh.min.js", js / "bokeh-gl.min.js"], bokeh.__version__
+    return [js / "bokeh.min.js"], bokeh.__version__
 
 
 def copy_static(out_dir: str | Path) -> list[str]:
@@ -66,11 +67,11 @@ def data_range(values: np.ndarray, pad: float = 0.05):
 
 
 def view_item(points: Points, v: int) -> dict:
-    """View v as a Bokeh document of its own (a JSON item): one WebGL scatter of x, y and
-    the colour column c. One document per view lets the page build only the views on
-    screen; the page keeps their selections in step, sizes each view to its box before
-    building it, and rings the hovered face's neighbours on a canvas of its own (a change
-    to a Bokeh glyph would repaint every point of the view)."""
+    """View v as a Bokeh document of its own (a JSON item): axes, tools and an invisible
+    scatter of x and y that answers hover, box and lasso; the page draws the points on a
+    canvas of its own under it. One document per view lets the page build only the views
+    on screen; the page keeps their selections in step and sizes each view to its box
+    before building it."""
     from bokeh.embed import json_item
     from bokeh.models import (
         BoxSelectTool,
@@ -78,7 +79,6 @@ def view_item(points: Points, v: int) -> dict:
         CustomJS,
         HoverTool,
         LassoSelectTool,
-        LinearColorMapper,
         PanTool,
         ResetTool,
         WheelZoomTool,
@@ -86,16 +86,9 @@ def view_item(points: Points, v: int) -> dict:
     from bokeh.plotting import figure
 
     name, xy = list(points.views.items())[v]
-    # the page arrives coloured by cluster (uint16: half the bytes of a float)
-    data = {"x": xy[:, 0].copy(), "y": xy[:, 1].copy(), "c": points.cluster.astype(np.uint16)}
+    # x and y only: the page draws the points itself (explore-points.js), in its colours
+    data = {"x": xy[:, 0].copy(), "y": xy[:, 1].copy()}
     source = ColumnDataSource(data, name="points")
-    k = int(points.cluster.max()) + 1 if len(points) else 1
-    mapper = LinearColorMapper(
-        palette=[CATEGORICAL[i % len(CATEGORICAL)] for i in range(max(k, 2))],
-        low=-0.5,
-        high=max(k, 2) - 0.5,
-        name="colors",
-    )
     box, lasso = BoxSelectTool(), LassoSelectTool()
     fig = figure(
         title=name,
@@ -104,22 +97,27 @@ def view_item(points: Points, v: int) -> dict:
         y_range=data_range(data["y"]),
         width=PLOT_PX,  # the page sets the size of the box the view is shown in
         height=PLOT_PX,
-        output_backend="webgl",
+        output_backend="canvas",
+        # transparent, so that the page's points show through from underneath
+        background_fill_color=None,
+        border_fill_color=None,
         tools=[box, lasso, PanTool(), WheelZoomTool(), ResetTool()],
         active_drag=box,
         name="view",
         min_border=10,
     )
+    # an invisible glyph: Bokeh finds the points under the pointer and in a box or lasso,
+    # the page draws them (canvas backend: no WebGL left to start)
     glyph = fig.scatter(
         "x",
         "y",
         source=source,
         size=marker_size(len(points)),
         line_color=None,
-        fill_alpha=0.7,
-        fill_color={"field": "c", "transform": mapper},
-        selection_fill_alpha=0.9,
-        nonselection_fill_alpha=0.08,
+        fill_color="#000000",
+        fill_alpha=0,
+        selection_fill_alpha=0,
+        nonselection_fill_alpha=0,
     )
     for tool in (box, lasso):
         tool.renderers = [glyph]

@@ -1,4 +1,4 @@
-// zatlas explorer 4/7, the card: the hovered (or pinned) face, its metadata and its nearest
+// zatlas explorer 5/8, the card: the hovered (or pinned) face, its metadata and its nearest
 // neighbours in z; clicking a point pins it, the search box finds an image by id.
 (function () {
   "use strict";

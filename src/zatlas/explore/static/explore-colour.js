@@ -1,4 +1,4 @@
-// zatlas explorer 5/7, colour by any column: categories (the k-means cluster, the split,
+// zatlas explorer 6/8, colour by any column: categories (the k-means cluster, the split,
 // string columns) with a legend of counts, numbers on a continuous scale, yes/no flags.
 (function () {
   "use strict";
@@ -45,15 +45,6 @@
     return { key: key, c: col, palette: palette, low: -0.5, high: k - 0.5, legend: legend };
   };
 
-  Z.applyColour = function (V, col) {
-    V.mapper.setv({ palette: col.palette, low: col.low, high: col.high });
-    if (V.colourKey !== col.key) {
-      // a new colour column: Bokeh re-indexes the view (about a second at 165,000 points)
-      V.source.data = Object.assign({}, V.source.data, { c: col.c });
-      V.colourKey = col.key;
-    }
-  };
-
   function legend(col) {
     const box = document.getElementById("legend");
     box.innerHTML = "";
@@ -76,11 +67,12 @@
     });
   }
 
-  // colour every built view by `key` (a view built later picks up Z.colouring)
+  // colour every view by `key`: the points' colours, which every view draws
   Z.recolour = function (key) {
     const col = Z.colouring_of(key);
     Z.colouring = col;
-    Z.views.forEach(function (V) { if (V.source) Z.applyColour(V, col); });
+    Z.colours = Z.pointColours(col);
+    Z.redrawPoints();
     legend(col);
     Z.colourBy = key;
     document.getElementById("color-by").value = key;

@@ -1,4 +1,4 @@
-// zatlas explorer 1/7, the page's data: per-point columns (base64 typed arrays), image ids,
+// zatlas explorer 1/8, the page's data: per-point columns (base64 typed arrays), image ids,
 // thumbnails cut from the sprite sheets, and each point's metadata for the card and the CSV.
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-// zatlas explorer 6/7, the selection: its faces as a grid, and saved as CSV (the ids alone,
+// zatlas explorer 7/8, the selection: its faces as a grid, and saved as CSV (the ids alone,
 // or the selected rows with every column the page has), ready for pandas.read_csv.
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-// zatlas explorer 3/7, the rings: where the hovered face's neighbours in z landed on each
+// zatlas explorer 4/8, the rings: where the hovered face's neighbours in z landed on each
 // view, drawn on a plain canvas over the view. A change to a Bokeh glyph would repaint
 // every point of the view, which takes seconds at 165,000 points in a software renderer.
 (function () {

@@ -1,6 +1,5 @@
-// zatlas explorer 2/7, the views: one Bokeh document per view, built the first time it is
-// shown (building a 165,000-point WebGL view takes seconds in a software renderer), their
-// selections kept in step; the card and the rings follow the hovered face.
+// zatlas explorer 2/8, the views: one Bokeh document per view, built the first time it is
+// shown, their selections kept in step; the card and the rings follow the hovered face.
 (function () {
   "use strict";
   const Z = window.zatlas, meta = Z.meta;
@@ -14,27 +13,19 @@
     const V = Z.views[v];
     if (V.built) return V.built;
     const item = JSON.parse(document.getElementById("zatlas-view-" + v).textContent);
-    // the figure fills its box at a fixed size: one layout and one paint, where a
-    // stretching figure is drawn again once its box is measured
+    // the figure fills its box at a fixed size (a stretching figure is laid out twice)
     const fig = item.doc.roots[0].attributes;
     const side = Math.floor(Math.min(V.el.clientWidth, V.el.clientHeight || Infinity));
-    if (side > 100) Object.assign(fig, { width: side, height: side, sizing_mode: "fixed" });
-    // the colour mapper as the page colours now: a change after the build repaints the view
-    const mapper = find(item.doc, "colors");
-    if (mapper && Z.colouring) {
-      Object.assign(mapper.attributes, { palette: Z.colouring.palette, low: Z.colouring.low,
-                                         high: Z.colouring.high });
-    }
+    if (side > 100) Object.assign(fig, { width: side, height: side });
     V.built = Bokeh.embed.embed_item(item, V.el).then(function () {
       const doc = Bokeh.documents[Bokeh.documents.length - 1];
       V.plot = doc.get_model_by_name("view");
       V.source = doc.get_model_by_name("points");
-      V.mapper = doc.get_model_by_name("colors");
       V.x = V.source.data.x;
       V.y = V.source.data.y;
-      V.colourKey = "cluster"; // the page writes each view coloured by cluster
+      Z.addPoints(V);
       Z.addRings(V);
-      if (Z.colouring && Z.colouring.key !== "cluster") Z.applyColour(V, Z.colouring);
+      Z.drawPoints(V);
       if (Z.selection.length) {
         Z.syncing = true;
         V.source.selected.indices = Z.selection.slice();
@@ -45,17 +36,6 @@
     }).catch(function (e) { Z.errors.push(String(e)); throw e; });
     return V.built;
   };
-
-  // the model named `name` in a Bokeh document's JSON
-  function find(node, name) {
-    if (!node || typeof node !== "object") return null;
-    if (node.type === "object" && node.attributes && node.attributes.name === name) return node;
-    for (const k in node) {
-      const hit = find(node[k], name);
-      if (hit) return hit;
-    }
-    return null;
-  }
 
   Z.show = function (v, on) {
     const V = Z.views[v];
@@ -75,7 +55,8 @@
       if (!V.shown) return;
       const side = Math.floor(Math.min(V.el.clientWidth, V.el.clientHeight));
       if (side > 100 && side !== V.plot.width) V.plot.setv({ width: side, height: side });
-      Z.drawRings(V);
+      // after Bokeh has laid the view out again
+      setTimeout(function () { Z.drawPoints(V); Z.drawRings(V); }, 30);
     });
   };
   let resizing = 0;
@@ -116,15 +97,26 @@
         if (V !== Z.views[v]) V.source.selected.indices = Z.selection.slice();
       });
     } finally { Z.syncing = false; }
-    Z.showSelection();
+    selectionChanged();
   };
+
+  function selectionChanged() {
+    let mask = null;
+    if (Z.selection.length) {
+      mask = new Uint8Array(Z.meta.n);
+      Z.selection.forEach(function (i) { mask[i] = 1; });
+    }
+    Z.selectionMask = mask;
+    Z.redrawPoints();
+    Z.showSelection();
+  }
 
   Z.clearSelection = function () {
     Z.selection = [];
     Z.syncing = true;
     try { built().forEach(function (V) { V.source.selected.indices = []; }); }
     finally { Z.syncing = false; }
-    Z.showSelection();
+    selectionChanged();
   };
 
   // centre every shown view on point i, keeping its zoom

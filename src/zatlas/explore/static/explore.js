@@ -1,4 +1,4 @@
-// zatlas explorer 7/7, start-up: the menus, then the first view alone (the others are built
+// zatlas explorer 8/8, start-up: the menus, then the first view alone (the others are built
 // when first shown), then the neighbours' script. zatlas.timing holds the page's own clock.
 (function () {
   "use strict";
