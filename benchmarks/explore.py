@@ -241,7 +241,8 @@ def report(model: str, n: int, runs: list[dict]) -> None:
     print(
         f"  page clock (last run): our scripts start {t['script_start'] / 1000:.2f} s, columns "
         f"decoded {t['parsed'] / 1000:.2f} s, first view built {t['embedded'] / 1000:.2f} s, "
-        f"drawn {t['ready'] / 1000:.2f} s"
+        f"drawn {t['ready'] / 1000:.2f} s; a paint of the points takes {t['paint_ms']:.0f} ms "
+        "(each pan or zoom step)"
     )
     card = [r["card_ms"] for r in runs]
     thumb = [r["thumbnail_ms"] for r in runs]

@@ -72,6 +72,7 @@
   function paint(V) {
     const pv = Bokeh.index.find_one(V.plot);
     if (!pv || !Z.colours) return;
+    const t0 = performance.now();
     const f = pv.frame.bbox, box = V.el.getBoundingClientRect();
     const at = pv.canvas_view.el.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
@@ -123,5 +124,6 @@
     }
     g.putImageData(img, 0, 0);
     V.painted = (V.painted || 0) + 1;
+    Z.timing.paint_ms = performance.now() - t0; // the last paint of the points
   }
 })();
