@@ -8,7 +8,7 @@ CORES ?= all
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
-.PHONY: run test test-slurm lint format report clean venv lock
+.PHONY: run test test-slurm lint format report clean venv lock config-docs
 
 venv: $(STAMP)
 
@@ -45,6 +45,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/snakefmt --check Snakefile workflow
 	$(BIN)/snakemake --lint --configfile $(CONFIG)
+
+# config/README.md is generated from the schema's defaults and descriptions (a test checks
+# that it is current): edit workflow/schemas/config.schema.yaml, then run this.
+config-docs: $(STAMP)
+	$(BIN)/python -m zatlas.config_docs > config/README.md
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks workflow/scripts

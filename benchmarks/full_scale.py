@@ -11,15 +11,18 @@ file, and an extrapolation to the full config (config/config.yaml: 202,599 faces
     python benchmarks/full_scale.py --n 20000 --size 64 --tsne-points 10000 --few-tsne --nice 10
     python benchmarks/full_scale.py --analyse-only --workdir DIR   # re-read a kept run
 
-How the extrapolation scales each rule's CPU time (N = faces, px = pixels per face):
-acquire and prepare ~ N (every face is a 178x218 JPEG whatever the target size); train ~ N x
-px x epochs per model of the same kind (AE, VAE) and encode ~ N x px, both above
-TensorFlow's start-up (the CPU time of the constant-size `samples` rule); radius, axes,
-pca, vae_stats ~ N; kmeans ~ N (an upper bound: each fit runs on a fixed 20,000-point
-subset); tsne ~ points per run, for every run of the full config (a lower bound); samples, compare,
-report: constant per model. Wall time on C cores assumes ideal thread scaling: train and
-encode run one job at a time (they share `gpu=1`) on min(threads, C) threads; the analyses
-run side by side.
+How the extrapolation models each rule's CPU time (N = faces, px = pixels per face):
+acquire and prepare ~ N (every face is a 178x218 JPEG whatever the target size); train:
+measured at the full config's image size and batch size on a few batches per model kind
+(the probe: CPU seconds per training image and per validation image), times the training
+and validation images of every epoch (zatlas.scaling); encode ~ N x px above TensorFlow's
+start-up (the CPU time of the constant-size `samples` rule); radius, axes, pca, vae_stats
+~ N; kmeans: the subset fits cost the same at any N >= fit_points, only the refinement and
+inertia passes over all points grow with N, at the cost per point of the stage's own Lloyd
+step, measured (zatlas.scaling); tsne ~ points per run, for every run of the full config;
+samples, compare, report: constant per model. Wall time on C cores assumes ideal thread
+scaling: train and encode run one job at a time (they share `gpu=1`) on min(threads, C)
+threads; the analyses run side by side.
 
 At reduced N the k-means sweep costs about what it costs at full size (each fit runs on a
 20,000-point subset), so on a busy machine it dominates a short rehearsal: leave it out
@@ -41,6 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -68,6 +72,98 @@ def rehearsal_config(args) -> dict:
         cfg["analysis"]["tsne"]["params"] = [{"perplexity": 30, "early_exaggeration": 12}]
         cfg["analysis"]["tsne"]["pca_components"] = [2]
     return cfg
+
+
+# CelebA's official partition (list_eval_partition.txt): train, validation, test
+CELEBA_SPLITS = (162_770, 19_867, 19_962)
+
+
+def split_sizes(full: dict) -> tuple[int, int]:
+    """Training and validation images per epoch of the full config."""
+    from zatlas.config import n_available
+
+    if full["data"]["dataset"] == "celeba" and not full["data"]["n_images"]:
+        n_train, n_valid, _ = CELEBA_SPLITS
+    else:
+        n = n_available(full)
+        fractions = full["data"]["split_fractions"]
+        n_train, n_valid = int(n * fractions[0]), int(n * fractions[1])
+    return n_train, (n_valid if full["training"]["validation"] else 0)
+
+
+def probe_training(full: dict, batches: int, threads: int, work: Path) -> dict:
+    """CPU seconds per training image and per validation image of each model kind, at the
+    full config's image size, batch size and architecture: one untimed epoch of `batches`
+    batches (tracing), then one timed (process CPU time: every thread)."""
+    import keras
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from train_throughput import synthetic_images
+
+    from zatlas import training as tr
+    from zatlas.config import ModelSpec, TrainSpec
+    from zatlas.stages.files import limit_threads
+
+    limit_threads(threads, tensorflow=True)
+    train = TrainSpec.from_config(full)
+    n = train.batch_size * batches
+    images = synthetic_images(n, full["data"]["image_size"])
+    idx = np.arange(n)
+    rates = {}
+    for name, model_cfg in full["models"].items():
+        if model_cfg["type"] in rates:  # one model per kind: the KL factor costs nothing
+            continue
+        spec = ModelSpec.from_config(full, name)
+        backup = tr.Backup(work / f"probe-{name}", "probe")
+        model, data, _, _ = tr.setup(spec, train, images, idx, idx, False, backup)
+
+        def epoch(model=model, data=data):
+            model.fit(
+                getattr(data.train, "dataset", data.train),
+                epochs=1,
+                steps_per_epoch=data.steps_per_epoch,
+                shuffle=False,
+                verbose=0,
+            )
+
+        def validate(model=model, data=data):
+            model.evaluate(getattr(data.valid, "dataset", data.valid), verbose=0)
+
+        epoch(), validate()  # tracing
+        start = time.process_time()
+        epoch()
+        per_train = (time.process_time() - start) / n
+        start = time.process_time()
+        validate()
+        per_valid = (time.process_time() - start) / n
+        rates[model_cfg["type"]] = (per_train, per_valid)
+        keras.backend.clear_session()
+        print(
+            f"probe {name} ({model_cfg['type']}) at {spec.image_size} px: "
+            f"{1 / per_train:.0f} training images per CPU-second, "
+            f"{1 / per_valid:.0f} validation images per CPU-second",
+            flush=True,
+        )
+    return rates
+
+
+def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
+    """CPU seconds per point of one Lloyd step (the kmeans stage's own) at each k, on one
+    BLAS thread (idle BLAS threads spin, which a loaded machine counts as CPU time)."""
+    from threadpoolctl import threadpool_limits
+
+    from zatlas.analysis.kmeans import lloyd_step
+
+    x = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
+    out = {}
+    with threadpool_limits(1):
+        for k in ks:
+            centres = x[:k].copy()
+            lloyd_step(x, centres)  # warm-up
+            start = time.process_time()
+            lloyd_step(x, centres)
+            out[k] = (time.process_time() - start) / n
+    return out
 
 
 def full_config() -> dict:
@@ -141,9 +237,24 @@ def kind_of(job: str, models: dict) -> str:
     return "ae"
 
 
-def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict) -> pd.DataFrame:
-    """Per rule: CPU s at full size, and the parameters used."""
-    from zatlas.config import n_available, tsne_variants
+def sweep_of(cfg: dict):
+    from zatlas.scaling import KMeansSweep
+
+    km = cfg["analysis"]["kmeans"]
+    ks = tuple(range(km["k_min"], km["k_max"] + 1, km["k_step"]))
+    return KMeansSweep(ks, km["n_seeds"], km["fit_points"], km["refine_iter"])
+
+
+def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None = None):
+    """Per rule: CPU s at full size, and the parameters used. `probes`: the training rates
+    at the full size ("train": {kind: (CPU s per training image, per validation image)})
+    and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
+    kmeans fall back to the linear scaling (x N x px, x N)."""
+    from zatlas.config import n_available
+    from zatlas.scaling import kmeans_cpu_s, train_cpu_s
+    from zatlas.stages.tsne import tsne_variants
+
+    probes = probes or {}
 
     n, n_full = n_available(cfg), n_available(full)
     r_n = n_full / n
@@ -160,6 +271,27 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict) -> pd.DataFrame:
             how = "x points, every full-config run (a lower bound: t-SNE grows faster)"
         elif rule in ("acquire", "prepare"):
             cpu, how = group["cpu_s"].sum() * r_n, "x N"
+        elif rule == "train" and "train" in probes:
+            start = min(_startup(jobs), 0.5 * min(per_kind.values()))
+            n_train, n_valid = split_sizes(full)
+            epochs = full["training"]["epochs"]
+            cpu = 0.0
+            for k in kinds:
+                per_train, per_valid = probes["train"][k]
+                cpu += start + train_cpu_s(n_train, epochs, per_train)
+                cpu += train_cpu_s(n_valid, epochs, per_valid)
+            how = "per model: (train + valid images) x epochs at the probe's full-size rate"
+        elif rule == "kmeans" and "lloyd" in probes:
+            lloyd = probes["lloyd"]
+            ks = sorted(lloyd)
+
+            def step(k, ks=ks, lloyd=lloyd):
+                return float(np.interp(k, ks, [lloyd[j] for j in ks]))
+
+            one = kmeans_cpu_s(
+                sweep_of(cfg), group["cpu_s"].mean(), n, sweep_of(full), n_full, step
+            )
+            cpu, how = one * len(kinds), "subset fits as measured + passes over all N, per model"
         elif rule in ("train", "encode"):
             # TensorFlow's start-up (import, build, load) does not grow with N: take it
             # from the constant-size TensorFlow rule and scale only the rest
@@ -223,7 +355,8 @@ def _startup(jobs: pd.DataFrame) -> float:
 
 def _mapped(rule: str, cfg: dict) -> float:
     """Bytes of the N-sized arrays a rule maps or copies (all pages resident at worst)."""
-    from zatlas.config import n_available, tsne_point_counts
+    from zatlas.config import n_available
+    from zatlas.stages.tsne import tsne_point_counts
 
     n, size = n_available(cfg), cfg["data"]["image_size"]
     z = n * cfg["architecture"]["z_dim"] * 4
@@ -275,7 +408,8 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
 
     run = cfg["run"]
     jobs = benchmarks(workdir, run)
-    table = extrapolate(jobs, cfg, full)
+    probes = read_probes(workdir)
+    table = extrapolate(jobs, cfg, full, probes)
     n, n_full = n_available(cfg), n_available(full)
     print(
         f"rehearsal: {n} synthetic faces at {cfg['data']['image_size']} px, "
@@ -322,6 +456,15 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
     for cores in (2, 16):
         parts = wall_on(table, cores)
         print(f"  {cores:2d} cores: " + ", ".join(f"{k} {hours(v)}" for k, v in parts.items()))
+    print("\nagainst the full-size measurements (README, 'What the full study needs'):")
+    for rule, ref in REFERENCE_CPU_S.items():
+        row = table[table["rule"] == rule]
+        if len(row):
+            est = float(row["full_cpu_s"].iloc[0])
+            print(
+                f"  {rule:8s} estimate {hours(est):>9s} CPU, measured {hours(ref):>9s} CPU: "
+                f"{est / ref - 1:+.0%}"
+            )
     out = workdir / "full_scale.json"
     out.write_text(
         json.dumps(
@@ -332,6 +475,7 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
                 "disk_rehearsal": sizes,
                 "disk_full": full_sizes,
                 "wall_full": {c: wall_on(table, c) for c in (2, 16)},
+                "probes": {k: {str(j): v for j, v in p.items()} for k, p in probes.items()},
             },
             indent=2,
         )
@@ -358,6 +502,14 @@ def main() -> None:
     )
     parser.add_argument("--workdir", help="keep the run here (default: a temporary folder)")
     parser.add_argument("--analyse-only", action="store_true", help="re-read --workdir")
+    parser.add_argument(
+        "--probe-batches", type=int, default=6, help="batches per timed epoch of the probe"
+    )
+    parser.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="no training or Lloyd probe: train and kmeans scale linearly (the old, wrong way)",
+    )
     args = parser.parse_args()
 
     cfg = rehearsal_config(args)
@@ -370,8 +522,43 @@ def main() -> None:
         return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="zatlas-full-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    wall = run_pipeline(work, cfg, args.cores, args.nice, args.rules.split(","))
+    if args.nice:
+        os.nice(args.nice)
+    if not args.no_probe:
+        run_probes(work, args)
+    wall = run_pipeline(work, cfg, args.cores, 0, args.rules.split(","))
     report(work, full_config_defaults(cfg), wall)
+
+
+# The full-size measurements of README "What the full study needs", in CPU seconds for
+# the whole full config: train 8.3 h on 2 cores (both busy); the k-means sweep 137 s of
+# CPU per model (benchmarks/kmeans.py --full-kmeans --sweep, 162,770 points).
+REFERENCE_CPU_S = {"train": 8.3 * 3600 * 2, "kmeans": 137.0 * 3}
+
+
+def run_probes(work: Path, args) -> None:
+    """The training and Lloyd-step probes at the full config's sizes, kept in probes.json."""
+    full = full_config()
+    # one thread: CPU seconds per image without the idle spinning of a thread pool (which
+    # a loaded machine inflates); wall on C cores assumes ideal scaling, as for every rule
+    train = probe_training(full, args.probe_batches, 1, work)
+    sweep = sweep_of(full)
+    lloyd = probe_lloyd(sorted(set(sweep.ks) | set(range(2, 81, 2))), full["architecture"]["z_dim"])
+    probes = {"train": train, "lloyd": lloyd}
+    (work / "probes.json").write_text(
+        json.dumps({k: {str(j): v for j, v in p.items()} for k, p in probes.items()}, indent=2)
+    )
+
+
+def read_probes(work: Path) -> dict:
+    path = work / "probes.json"
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text())
+    return {
+        "train": {k: tuple(v) for k, v in raw.get("train", {}).items()},
+        "lloyd": {int(k): v for k, v in raw.get("lloyd", {}).items()},
+    }
 
 
 def full_config_defaults(cfg: dict) -> dict:

@@ -9,6 +9,9 @@ import yaml
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parents[1]
+# umap-learn's compiled code (and pynndescent's), kept across test sessions: the UMAP jobs
+# of the smoke run and the UMAP unit tests compile once per checkout, not once per job
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".pytest_cache" / "numba"))
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 

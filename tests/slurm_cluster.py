@@ -4,7 +4,7 @@ Used by tests/test_slurm.py. Debian's `slurm-wlm` and `munge` are installed when
 (as root, or through passwordless sudo as on CI runners). Every file the daemons use (config,
 munge key and socket, state, spool, logs, PID files) lives under one folder, the ports are
 free ones picked at start, and `stop()` ends exactly the daemons that `start()` launched, by
-their process ids. Accounting is off (`accounting_storage/none`): see README "Running on a
+their process ids. Accounting is off (`accounting_storage/none`): see docs/cluster.md "Running on a
 cluster" for what that means for `sacct` and the executor's status checks.
 
 Run by hand: `python -m tests.slurm_cluster DIR` starts a cluster and prints the

@@ -53,7 +53,10 @@ SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(l
 
 def workflow_rules() -> list[str]:
     rules = []
-    for smk in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+    for smk in [
+        REPO / "workflow" / "Snakefile",
+        *sorted((REPO / "workflow" / "rules").glob("*.smk")),
+    ]:
         text = smk.read_text()
         rules += re.findall(r"^(?:rule|checkpoint)\s+(\w+)\s*:", text, re.M)
         rules += re.findall(r"^use rule \w+ as (\w+)", text, re.M)

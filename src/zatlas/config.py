@@ -8,20 +8,21 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import jsonschema
 import yaml
 
 from zatlas.data.dataset import (
-    attribute_names,
-    attribute_source,
     count_folder_images,
     data_problems,
+    expand_paths,
     fill_attribute_defaults,
     recorded_celeba_count,
 )
 from zatlas.errors import ConfigError
+from zatlas.registry import STAGES
 
 SYNTHETIC_DEFAULT_N = 2_000
 
@@ -69,6 +70,7 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
     errors = sorted(_Validator(schema).iter_errors(resolved), key=lambda e: list(e.path))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
+    expand_paths(resolved)
     problems = data_problems(resolved)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
@@ -119,122 +121,12 @@ def dataset_name(cfg: Mapping) -> str:
 def _check_semantics(cfg: dict) -> None:
     problems: list[str] = []
     n = n_available(cfg)
-    arch, analysis = cfg["architecture"], cfg["analysis"]
-
-    factor = 2 ** len(arch["filters"])
-    if cfg["data"]["image_size"] % factor:
-        problems.append(
-            f"config key 'data.image_size': {cfg['data']['image_size']} must be a multiple of "
-            f"{factor} (2 to the number of encoder layers in 'architecture.filters')"
-        )
-    for name, model in cfg["models"].items():
-        if model["type"] == "ae" and model.get("kl_factor", 1.0) != 1.0:
-            problems.append(f"config key 'models.{name}.kl_factor': an 'ae' model has no KL term")
-    for i, shell in enumerate(analysis["radius"]["shells"]):
-        if shell[0] >= shell[1]:
-            problems.append(f"config key 'analysis.radius.shells[{i}]': lower bound >= upper")
-    n_pcs = min(n, arch["z_dim"])
-    for i, plane in enumerate(analysis["pca"]["planes"]):
-        if max(plane) > n_pcs or plane[0] == plane[1]:
-            problems.append(
-                f"config key 'analysis.pca.planes[{i}]': {plane} needs two different components "
-                f"<= {n_pcs} (min of z_dim and the number of images)"
-            )
-    for i, plane in enumerate(analysis["pca"].get("axis_planes") or []):
-        if max(plane) >= arch["z_dim"] or plane[0] == plane[1]:
-            problems.append(
-                f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
-                f"0-based axes below z_dim = {arch['z_dim']}"
-            )
-    dims = analysis.get("intrinsic_dim")
-    if dims and max(dims["mle_k"]) >= min(n, dims["max_points"]):
-        problems.append(
-            f"config key 'analysis.intrinsic_dim.mle_k': {max(dims['mle_k'])} neighbours need "
-            f"more than the {min(n, dims['max_points'])} points available"
-        )
-    attrs = analysis.get("attributes")
-    if attrs and attrs["k"] >= min(n, attrs["max_points"]):
-        problems.append(
-            f"config key 'analysis.attributes.k': {attrs['k']} clusters need more than the "
-            f"{min(n, attrs['max_points'])} points available"
-        )
-    known = attribute_names(cfg)
-    for i, name in enumerate((attrs or {}).get("color_by") or []):
-        if name not in known:
-            problems.append(
-                f"config key 'analysis.attributes.color_by[{i}]': '{name}' is not "
-                + attribute_source(cfg)
-            )
-    tsne = analysis["tsne"]
-    for i, params in enumerate(tsne["params"]):
-        for n_pts in tsne_point_counts(cfg):
-            if 3 * params["perplexity"] >= n_pts - 1:
-                problems.append(
-                    f"config key 'analysis.tsne.params[{i}].perplexity': {params['perplexity']} is "
-                    f"too large for {n_pts} points (t-SNE needs n_points > 3 * perplexity + 1)"
-                )
-                break
-    for i, comps in enumerate(tsne["pca_components"]):
-        if comps > n_pcs:
-            problems.append(
-                f"config key 'analysis.tsne.pca_components[{i}]': {comps} > {n_pcs} available"
-            )
-    if tsne["color_by"] is not None and tsne["color_by"] not in known:
-        problems.append(
-            f"config key 'analysis.tsne.color_by': '{tsne['color_by']}' is not "
-            + attribute_source(cfg)
-        )
-    km = analysis["kmeans"]
-    if km["k_min"] > km["k_max"]:
-        problems.append("config key 'analysis.kmeans.k_min': larger than k_max")
-    if km["k_max"] >= min(n, km["max_points"] or n):
-        problems.append(
-            f"config key 'analysis.kmeans.k_max': {km['k_max']} clusters need more points than "
-            f"the {min(n, km['max_points'] or n)} available"
-        )
-    samples = analysis["samples"]
-    if samples["n_reconstructions"] > n:
-        problems.append(f"config key 'analysis.samples.n_reconstructions': more than {n} images")
-    names = [d["name"] for d in samples["distributions"]]
-    if len(set(names)) != len(names):
-        problems.append("config key 'analysis.samples.distributions': names must be unique")
-    for i, dist in enumerate(samples["distributions"]):
-        if dist["kind"] == "uniform" and dist["low"] >= dist["high"]:
-            problems.append(f"config key 'analysis.samples.distributions[{i}]': low >= high")
+    # each stage's own cross-field checks, next to the stage (registry: `checked`)
+    for stage in STAGES:
+        if stage.checked:
+            problems += import_module(f"zatlas.stages.{stage.name}").check_config(cfg, n)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
-
-
-def tsne_point_counts(cfg: Mapping) -> list[int]:
-    """Requested t-SNE sizes capped at the number of images, without duplicates."""
-    n = n_available(cfg)
-    return sorted({min(k, n) for k in cfg["analysis"]["tsne"]["n_points"]})
-
-
-def tsne_variants(cfg: Mapping) -> dict[str, dict]:
-    """Every t-SNE run of the config, keyed by a name usable as a file name."""
-    tsne = cfg["analysis"]["tsne"]
-    counts = tsne_point_counts(cfg)
-    variants: dict[str, dict] = {}
-
-    def add(pca: int | None, n: int, params: Mapping) -> None:
-        perp, ee = params["perplexity"], params["early_exaggeration"]
-        name = f"{'z' if pca is None else f'pca{pca}'}-n{n}-p{perp:g}-ee{ee:g}"
-        variants[name] = {
-            "n_points": n,
-            "perplexity": float(perp),
-            "early_exaggeration": float(ee),
-            "pca_components": pca,
-            "n_iter": tsne["n_iter"],
-            "schedule": tsne["schedule"],
-        }
-
-    for n in counts:
-        for params in tsne["params"]:
-            add(None, n, params)
-    for comps in tsne["pca_components"]:
-        add(comps, counts[0], tsne["params"][0])
-    return variants
 
 
 @dataclass(frozen=True)

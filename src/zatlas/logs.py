@@ -69,6 +69,23 @@ def _copy_filtered(source: int, target: int, keep) -> None:
             os.write(target, pending)
 
 
+# stderr as it was before redirect_fds pointed it at the log: where `console` also writes
+_CONSOLE: list[int] = []
+
+
+def to_terminal(message: str) -> None:
+    """A line for the user's terminal while a stage's output goes to its log (no-op when it
+    does not): what a run left out, say, must not be found only by reading logs."""
+    if _CONSOLE:
+        os.write(_CONSOLE[-1], (message + "\n").encode(errors="replace"))
+
+
+def console(message: str) -> None:
+    """A line for the log (stdout) and the user's terminal."""
+    print(message, flush=True)
+    to_terminal(message)
+
+
 @contextmanager
 def redirect_fds(path: str | os.PathLike | None):
     """Point file descriptors 1 and 2 at `path` (so TensorFlow's C++ logs land there too),
@@ -87,9 +104,11 @@ def redirect_fds(path: str | os.PathLike | None):
     os.dup2(write_end, 1)
     os.dup2(write_end, 2)
     os.close(write_end)
+    _CONSOLE.append(saved[1])
     try:
         yield
     finally:
+        _CONSOLE.pop()
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(saved[0], 1)  # closes the pipe's last write ends: the copier sees EOF

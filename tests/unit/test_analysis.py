@@ -329,6 +329,7 @@ def test_tsne_recall_of_a_pca_variant_is_measured_against_z(tmp_path):
         variant_settings=settings,
         color_by=None,
         seed=0,
+        recall_queries=1000,
     )
     emb = pd.read_csv(out["embedding"])
     recall = json.loads(out["summary"].read_text())["knn_recall_10"]

@@ -36,6 +36,8 @@ from zatlas.errors import ZatlasError
 N = 20
 KAGGLE_ENV = {"KAGGLE_USERNAME": "someone", "KAGGLE_KEY": "secret"}
 HTML = b"<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head></html>"
+# The acquire rule's other keywords for CelebA (common.smk's acquire_settings), no mirrors.
+CELEBA_SOURCE = {"sources": []}
 
 
 @pytest.fixture(scope="module")
@@ -400,7 +402,7 @@ def test_acquire_stage_writes_the_source_record(fixture, tmp_path, monkeypatch):
     monkeypatch.setattr(celeba, "OFFICIAL", spec)
     dest = tmp_path / "resources" / "celeba"
     copy_files(root, dest)
-    acquire.run(str(dest / "source.json"), "celeba", n_images=100, seed=1, sources=[])
+    acquire.run(str(dest / "source.json"), "celeba", **CELEBA_SOURCE)
     record = json.loads((dest / "source.json").read_text())
     assert record["source"] == "local" and record["verified_by"] == "md5"
     assert {n: f["md5"] for n, f in record["files"].items()} == {f.name: f.md5 for f in spec.files}
@@ -460,7 +462,7 @@ def test_a_subset_of_celeba_is_accepted_with_its_real_counts(fixture, dest, tmp_
     # through the stage: the record on disk, then prepare takes the 12 images there are
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(celeba, "OFFICIAL", spec)
-        acquire.run(str(dest / "source.json"), "celeba", n_images=100, seed=1, sources=[])
+        acquire.run(str(dest / "source.json"), "celeba", **CELEBA_SOURCE)
     assert json.loads((dest / "source.json").read_text())["n_images"] == 12
     out = tmp_path / "out"
     out.mkdir()
@@ -475,6 +477,10 @@ def test_a_subset_of_celeba_is_accepted_with_its_real_counts(fixture, dest, tmp_
         n_images=None,
         on_corrupt="error",
         workers=1,
+        seed=1,
+        attribute_file=None,
+        splits=None,
+        split_fractions=[0.8, 0.1, 0.1],
     )
     summary = json.loads((out / "p.json").read_text())
     assert summary["n_images"] == 12 and summary["splits"] == record["splits"]

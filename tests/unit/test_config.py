@@ -4,8 +4,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from zatlas.config import ModelSpec, tsne_variants, validate_config
+from zatlas.config import ModelSpec, validate_config
 from zatlas.errors import ConfigError
+from zatlas.stages.tsne import tsne_variants
 
 
 def demo():
@@ -266,3 +267,16 @@ def test_folder_keys_with_another_dataset_are_refused(schema_path):
     cfg["data"]["path"] = "/data/faces"
     with pytest.raises(ConfigError, match=r"'data.path': used only with data.dataset: folder"):
         validate_config(cfg, schema_path)
+
+
+def test_config_readme_is_generated_from_the_schema(schema_path):
+    from zatlas.config_docs import describe, keys
+
+    schema = yaml.safe_load(schema_path.read_text())
+    current = (REPO / "config" / "README.md").read_text()
+    assert current == describe(schema), "config/README.md is stale: run `make config-docs`"
+    # every key that holds a value says what it means, and has its one default there
+    for key, sub in keys(schema):
+        if "properties" not in sub and not isinstance(sub.get("additionalProperties"), dict):
+            assert sub.get("description"), f"{key} has no description in the schema"
+            assert "default" in sub or key == "models.<name>.type", f"{key} has no default"

@@ -98,3 +98,13 @@ def test_attribute_columns_of_any_table_and_continuous_ones_binned():
     labels = discrete_attributes(table)
     assert labels["smiling"].tolist() == table["smiling"].tolist()
     assert labels["age"].tolist() == [i // 25 for i in range(100)]  # quartiles of 0..69.3
+
+
+def test_select_rows_gives_exactly_the_cap():
+    """64 images split 52/6/6, capped at 48: 39/4.5/4.5 by share; rounding each gave 47."""
+    table = pd.DataFrame(
+        {"image_id": range(64), "split": ["train"] * 52 + ["valid"] * 6 + ["test"] * 6}
+    )
+    out = select_rows(table, 48)
+    assert len(out) == 48
+    assert out["split"].value_counts().to_dict() == {"train": 39, "valid": 5, "test": 4}

@@ -58,16 +58,18 @@ def test_nested_mixed_folder_becomes_the_data_set(photos, tmp_path):
     root, names = photos
     before = tree_digest(root)
     messages = []
-    record_path = acquire(root, tmp_path, log=messages.append, seed=3)
+    record_path = acquire(root, tmp_path, log=messages.append)
     record = json.loads(record_path.read_text())
     md5 = {n: hashlib.md5((root / n).read_bytes()).hexdigest() for n in names}
     listing = "".join(f"{n}\t{md5[n]}\n" for n in sorted(names))
     assert record["n_images"] == N
     assert record["total_bytes"] == sum((root / n).stat().st_size for n in names)
     assert record["content_hash"] == hashlib.sha256(listing.encode()).hexdigest()
-    assert record["splits"] == {"train": 20, "valid": 2, "test": 2}
-    assert any("README.txt" in m and "._china_0001.jpg" in m for m in messages)
+    assert "splits" not in record and "seed" not in record  # a run's, not the folder's
+    assert any("README.txt" in m for m in messages)
+    assert any("._china_0001.jpg" in m for m in messages)
     summary, images, table = prepare(record_path, tmp_path, seed=3)
+    assert summary["splits"] == {"train": 20, "valid": 2, "test": 2}
     assert images.shape == (N, 16, 16, 3) and images.dtype == np.uint8
     assert table["image_id"].tolist() == names  # nested names, spaces and all
     assert summary["n_images"] == N and summary["n_corrupt"] == 0
@@ -145,9 +147,9 @@ def test_attribute_and_split_files(photos, tmp_path):
         "image_id,split\n"
         + "".join(f"{n},{['train', 'val', 'test', 2][k % 4]}\n" for k, n in enumerate(names))
     )
-    record = acquire(root, tmp_path, attributes=attrs, splits=splits)
-    assert json.loads(record.read_text())["attributes"]["columns"] == ["Smiling", "age"]
-    _, _, table = prepare(record, tmp_path, attributes=attrs, splits=splits)
+    record = acquire(root, tmp_path)
+    summary, _, table = prepare(record, tmp_path, attributes=attrs, splits=splits)
+    assert summary["attributes"]["md5"] == hashlib.md5(attrs.read_bytes()).hexdigest()
     assert table.columns.tolist() == ["image_id", "split", "Smiling", "age"]
     assert table["Smiling"].dtype == np.int8 and table["age"].dtype == np.float32
     assert table["Smiling"].tolist() == [1 if k % 3 == 0 else -1 for k in range(N)]
@@ -177,8 +179,9 @@ def test_bad_tables_name_the_line_and_change_nothing(photos, tmp_path, kind, tex
         )
     )
     before = tree_digest(root), path.read_bytes()
+    record = acquire(root, tmp_path)
     with pytest.raises(ZatlasError, match=match):
-        acquire(root, tmp_path, **{kind: path})
+        prepare(record, tmp_path, **{kind: path})
     assert (tree_digest(root), path.read_bytes()) == before
 
 
@@ -227,7 +230,7 @@ def test_non_image_is_reported_by_its_name(photos, tmp_path):
     with pytest.raises(ZatlasError) as err:
         prepare(record, tmp_path)
     message = str(err.value)
-    assert "flowers/scan 7.jpg (not a readable JPEG, PNG or WebP image)" in message
+    assert "flowers/scan 7.jpg (not a readable JPEG, PNG, WebP, GIF, BMP, TIFF" in message
     assert "BytesIO" not in message and "data.on_corrupt: skip" in message
     summary, images, table = prepare(record, tmp_path, name="skip", on_corrupt="skip")
     assert summary["skipped_corrupt"] == ["flowers/scan 7.jpg"] and len(images) == N
@@ -252,7 +255,7 @@ def test_unsafe_archive_members_are_logged_and_skipped(photos, tmp_path):
 def test_empty_or_missing_folder_says_what_to_do(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("x")
-    with pytest.raises(ZatlasError, match="holds no JPEG, PNG or WebP images"):
+    with pytest.raises(ZatlasError, match="holds no JPEG, PNG, WebP, GIF, BMP, TIFF or PGM/PPM"):
         acquire(tmp_path / "empty", tmp_path)
     with pytest.raises(ZatlasError, match="does not exist; point it at a folder"):
         acquire(tmp_path / "nowhere", tmp_path)
@@ -299,9 +302,9 @@ def test_acquire_and_prepare_stages_on_a_folder(photos, tmp_path):
     root, names = photos
     source = tmp_path / "resources" / "folder_x" / "source.json"
     common = {"attributes": None, "splits": None, "split_fractions": [0.5, 0.25, 0.25]}
-    acquire.run(source=str(source), dataset="folder", n_images=N, seed=2, path=str(root), **common)
+    acquire.run(source=str(source), dataset="folder", path=str(root))
     record = json.loads(source.read_text())
-    assert record["n_images"] == N and record["splits"] == {"train": 12, "valid": 6, "test": 6}
+    assert record["n_images"] == N
     out = tmp_path / "data"
     out.mkdir()
     prepare.run(

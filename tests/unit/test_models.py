@@ -1,3 +1,4 @@
+import math
 import os
 import subprocess
 import sys
@@ -149,20 +150,86 @@ def test_training_wrapper_takes_float_uint8_or_rows_of_an_image_bank():
     np.testing.assert_allclose(_np(model.reconstruct(np.arange(5, -1, -1))), want, atol=1e-6)
 
 
-def test_compute_loss_is_the_blog_objective_and_feeds_the_trackers():
+# The objective is reco + kl_factor x KL, KL = mean over the batch of
+# sum_j -0.5 (1 + logvar_j - mu_j^2 - exp(logvar_j)). With the latent heads' kernels at 0
+# and biases m (mu) and l (logvar), every image has mu = m and logvar = l, so in closed
+# form: KL = z_dim x 0.5 (m^2 + e^l - 1 - l), dKL/d(mu bias) = m and dKL/d(logvar bias)
+# = 0.5 (e^l - 1), per latent unit. One plain SGD step of rate 1 moves each weight by
+# minus its gradient, through each backend's own train step and the model's compute_loss.
+MU, LOGVAR = 0.3, 0.5
+KL_PER_UNIT = 0.5 * (MU**2 + math.exp(LOGVAR) - 1 - LOGVAR)  # 0.119361...
+DKL_DLOGVAR = 0.5 * (math.exp(LOGVAR) - 1)  # 0.324361...
+
+
+def fixed_heads(model) -> None:
+    """mu = MU and logvar = LOGVAR for every image (kernels 0, biases set)."""
+    for name, value in (("mu", MU), ("logvar", LOGVAR)):
+        layer = model.encoder.get_layer(name)
+        layer.kernel.assign(np.zeros(layer.kernel.shape, "float32"))
+        layer.bias.assign(np.full(layer.bias.shape, value, "float32"))
+
+
+def one_sgd_step(kl_factor: float, images) -> dict[str, np.ndarray]:
+    """Gradients of the optimised objective: weights before minus after one SGD step."""
     from zatlas.models import build_autoencoder
 
-    s = spec("vae")
+    s = ModelSpec("m", "vae", 32, 8, (4, 8, 8, 16), 3, False, 5.0, kl_factor)
+    keras.utils.set_random_seed(11)  # same initial weights and epsilon for every kl_factor
     model = build_autoencoder(s, seed=3)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0))
+    model(images[:1])
+    fixed_heads(model)
+    before = [_np(w).copy() for w in model.trainable_weights]
+    logs = model.train_on_batch(images, return_dict=True)
+    grads = {w.path: b - _np(w) for w, b in zip(model.trainable_weights, before, strict=True)}
+    return {"logs": logs, **grads}
+
+
+def _grad(grads: dict, layer: str, kind: str) -> np.ndarray:
+    (key,) = [k for k in grads if k.endswith(f"{layer}/{kind}")]
+    return grads[key]
+
+
+def test_kl_factor_scales_the_kl_gradient_on_the_latent_heads_as_the_formula_says():
     images = np.random.default_rng(5).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
-    out = model(images, training=False)
-    total = model.compute_loss(y_pred=out, training=False)
-    reco = float(bce_sum(images / 255.0, out["reconstruction"]))
-    kl = float(kl_divergence(out["mu"], out["logvar"]))
-    assert float(total) == pytest.approx(reco + 1e-5 * kl, rel=1e-6)
+    g0, g10, g1000 = (one_sgd_step(k, images) for k in (0.0, 10.0, 1000.0))
+    for k, g in ((10.0, g10), (1000.0, g1000)):
+        # the reconstruction term's gradient is the same for every kl_factor (same weights,
+        # same epsilon): what is left is kl_factor x the closed-form KL gradient
+        d_logvar = _grad(g, "logvar", "bias") - _grad(g0, "logvar", "bias")
+        d_mu = _grad(g, "mu", "bias") - _grad(g0, "mu", "bias")
+        np.testing.assert_allclose(d_logvar, k * DKL_DLOGVAR, rtol=2e-3, atol=2e-3)
+        np.testing.assert_allclose(d_mu, k * MU, rtol=2e-3, atol=2e-3)
+    # the decoder never sees the KL term
+    for key in g0:
+        if "decoder" in key or key.startswith(("dense", "deconv", "image")):
+            np.testing.assert_allclose(g1000[key], g0[key], rtol=1e-4, atol=1e-5)
+    # the logged KL is the closed form; the total adds kl_factor times it
+    for k, g in ((0.0, g0), (1000.0, g1000)):
+        logs = g["logs"]
+        assert float(logs["kl_loss"]) == pytest.approx(8 * KL_PER_UNIT, rel=1e-5)
+        assert float(logs["loss"]) == pytest.approx(
+            float(logs["reco_loss"]) + k * 8 * KL_PER_UNIT, rel=1e-5
+        )
+
+
+def test_compute_loss_of_a_grey_decoder_is_log_2_per_pixel_plus_the_kl_term():
+    from zatlas.models import build_autoencoder
+
+    s = ModelSpec("m", "vae", 32, 8, (4, 8, 8, 16), 3, True, 5.0, 0.25)
+    model = build_autoencoder(s, seed=3)
+    images = np.random.default_rng(6).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    model(images[:1])
+    fixed_heads(model)
+    # a decoder of zeros outputs sigmoid(0) = 0.5 everywhere: BCE = log 2 per pixel, for
+    # any image
+    model.decoder.set_weights([np.zeros(w.shape, "float32") for w in model.decoder.weights])
+    total = model.compute_loss(y_pred=model(images, training=False), training=False)
+    reco, kl = 32 * 32 * 3 * math.log(2), 8 * KL_PER_UNIT
+    assert float(total) == pytest.approx(reco + 0.25 * kl, rel=1e-5)
     logs = model.get_metrics_result()
-    assert float(logs["reco_loss"]) == pytest.approx(reco, rel=1e-6)
-    assert float(logs["kl_loss"]) == pytest.approx(kl, rel=1e-6)
+    assert float(logs["reco_loss"]) == pytest.approx(reco, rel=1e-5)
+    assert float(logs["kl_loss"]) == pytest.approx(kl, rel=1e-5)
 
 
 def test_mixed_precision_keeps_the_latent_heads_and_the_image_in_float32():

@@ -199,7 +199,7 @@ def test_non_image_member_is_reported_by_its_name(raw, tmp_path):
     with pytest.raises(ZatlasError) as err:
         run(root, tmp_path / "out")
     message = str(err.value)
-    assert "000006.jpg (not a readable JPEG, PNG or WebP image)" in message
+    assert "000006.jpg (not a readable JPEG, PNG, WebP, GIF, BMP, TIFF or PGM/PPM image)" in message
     assert "BytesIO" not in message
 
 

@@ -116,6 +116,7 @@ def test_axes_and_pca_stages_write_the_mode_and_the_windows(wide_latents, tmp_pa
         center_threshold=1.0,
         width_factor=2.0,
         max_plotted=2,
+        scale="relative",
     )
     s = json.loads(Path(str(out["summary"]) + ".json").read_text())
     assert s["scale"] == "relative" and s["unit"] == pytest.approx(SIGMA, rel=0.02)
@@ -135,6 +136,7 @@ def test_axes_and_pca_stages_write_the_mode_and_the_windows(wide_latents, tmp_pa
         zooms=[None, 1],
         max_points=1000,
         seed=0,
+        axis_planes=None,
         scale="absolute",
     )
     p = json.loads((tmp_path / "pca.json").read_text())

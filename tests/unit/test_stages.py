@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcards
 
+from zatlas.registry import STAGES, report_stages
 from zatlas.stages import binding as bind_module
 from zatlas.stages.binding import BindingError, arguments
-from zatlas.stages.registry import STAGES, report_stages
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -108,20 +108,31 @@ def test_bind_runs_the_stage_module_of_the_rule(tmp_path, monkeypatch):
     assert (tmp_path / "x.log").exists()
 
 
-def test_every_rule_has_a_two_line_script_a_stage_module_and_a_registry_entry():
+def test_every_rule_runs_the_one_script_and_has_a_stage_module_and_a_registry_entry():
     rules = []
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
         text = smk.read_text()
         rules += re.findall(r"^rule\s+(\w+)\s*:", text, re.M)
         rules += re.findall(r"^use rule \w+ as (\w+)", text, re.M)
+        # every rule runs the one script, which binds the job to the stage its name says
+        assert set(re.findall(r'script:\s*"([^"]+)"', text)) <= {"../scripts/stage.py"}, smk
+    assert [p.name for p in (REPO / "workflow" / "scripts").glob("*.py")] == ["stage.py"]
     registry = {s.name for s in STAGES}
     for rule in rules:
-        script = REPO / "workflow" / "scripts" / f"{'encode' if rule == 'encode_vae' else rule}.py"
-        lines = [ln for ln in script.read_text().splitlines() if ln.strip()]
-        assert len(lines) == 2 and lines[0] == "from zatlas.stages import bind", rule
-        assert (REPO / "src" / "zatlas" / "stages" / f"{script.stem}.py").exists(), rule
-        assert rule in registry or rule == "encode_vae", rule
-    assert registry == set(rules) - {"encode_vae"}
+        stage = bind_module.stage_of(rule)
+        assert (REPO / "src" / "zatlas" / "stages" / f"{stage}.py").exists(), rule
+        assert stage in registry, rule
+    assert registry == {bind_module.stage_of(r) for r in rules}
+
+
+def test_a_rule_under_a_module_prefix_runs_its_stage():
+    assert bind_module.stage_of("encode_vae") == "encode"
+    assert bind_module.stage_of("zatlas_encode_vae") == "encode"
+    assert bind_module.stage_of("zatlas_vae_stats") == "vae_stats"
+    assert bind_module.stage_of("my_zatlas_samples") == "samples"
+    assert bind_module.stage_of("zatlas_sampling") == "sampling"
+    with pytest.raises(BindingError, match="runs no stage"):
+        bind_module.stage_of("zatlas_nothing")
 
 
 def test_every_report_stage_has_a_caption():
@@ -163,3 +174,101 @@ def test_the_lock_pins_every_dependency_and_the_conda_env_installs_it():
     assert lock.count("--hash=sha256:") >= len(pinned)
     env = (REPO / "envs" / "zatlas.yaml").read_text()
     assert "-r ../requirements.lock" in env and "--require-hashes" in env
+
+
+# The only defaults a stage's run() may have: its thread count, an input or output a rule
+# may leave out (None), and the AE encoder's fixed seed (the VAE's rule passes the config's).
+# Every setting's default lives in the schema alone.
+STAGE_DEFAULTS = {("encode", "seed")}
+
+
+def test_no_stage_repeats_a_default_of_the_schema():
+    import importlib
+    import inspect
+
+    for s in STAGES:
+        params = inspect.signature(
+            importlib.import_module(f"zatlas.stages.{s.name}").run
+        ).parameters
+        for name, p in params.items():
+            if p.default is inspect.Parameter.empty or p.default is None:
+                continue
+            assert name == "threads" or (s.name, name) in STAGE_DEFAULTS, f"{s.name}.run({name}=)"
+
+
+def test_each_stage_checks_its_own_settings_and_config_py_checks_none():
+    import ast
+
+    src = REPO / "src" / "zatlas"
+    for s in STAGES:
+        tree = ast.parse((src / "stages" / f"{s.name}.py").read_text())
+        defines = any(
+            isinstance(n, ast.FunctionDef) and n.name == "check_config" for n in tree.body
+        )
+        assert defines == s.checked, (
+            f"{s.name}: check_config defined {defines}, registry {s.checked}"
+        )
+    # no stage's key is named in config.py: its checks live with its stage
+    text = (src / "config.py").read_text()
+    for key in ("analysis", "models", "architecture"):
+        assert f"config key '{key}." not in text, key
+
+
+def _rule_blocks() -> dict[str, str]:
+    """{rule name: its text} over workflow/rules/*.smk."""
+    blocks = {}
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        parts = re.split(r"^(?=rule \w+:|use rule )", smk.read_text(), flags=re.M)
+        for part in parts:
+            m = re.match(r"rule (\w+):|use rule \w+ as (\w+)", part)
+            if m:
+                blocks[m.group(1) or m.group(2)] = part
+    return blocks
+
+
+def test_one_name_per_stage_everywhere():
+    """Rule = stage module = plot module = results and log folder = caption = config key,
+    or the registry says where they differ (its `config`; RULE_ALIASES)."""
+    import ast
+
+    import yaml
+
+    from zatlas.registry import BY_NAME, RULE_ALIASES
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    aliases = {alias: name for name, names in RULE_ALIASES.items() for alias in names}
+    src = REPO / "src" / "zatlas"
+    for s in STAGES:
+        if s.config_key:  # the block the registry names exists
+            node = schema
+            for part in s.config_key.split("."):
+                node = node["properties"][part]
+        # a stage draws only from its own plot module
+        tree = ast.parse((src / "stages" / f"{s.name}.py").read_text())
+        plots = {
+            n.module.split(".")[2]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zatlas.plots.")
+        }
+        assert plots <= {s.name}, f"{s.name} draws with plots.{plots}"
+    # every analysis block of the schema is a stage's (but the shared `scale`)
+    analysis = set(schema["properties"]["analysis"]["properties"]) - {"scale"}
+    assert analysis == {s.name for s in STAGES if s.config_key.startswith("analysis.")}
+    for rule, text in _rule_blocks().items():
+        name = aliases.get(rule, rule)
+        assert name in BY_NAME, rule
+        # its own settings, results folder and logs, under its own name
+        assert set(re.findall(r'settings=ANALYSIS\["(\w+)"\]', text)) <= {name}, rule
+        assert set(re.findall(r'logs\("(\w+)', text)) <= {name}, rule
+        assert set(re.findall(r'benchmarks\("(\w+)', text)) <= {name}, rule
+        assert "category=" not in text and "caption=" not in text, f"{rule}: use figure()"
+        output = text.split("output:")[1].split("log:")[0] if "output:" in text else ""
+        assert set(re.findall(r"/analysis/\{+model\}+/(\w+)/", output)) <= {name}, rule
+    # every caption belongs to a stage (or to the report's own sections), and
+    # `<stage>-<file>.rst` to a figure or table that stage's rule writes
+    blocks = _rule_blocks()
+    for rst in (REPO / "workflow" / "report").glob("*.rst"):
+        stage, _, fig = rst.stem.partition("-")
+        assert stage in BY_NAME or stage in {"workflow", "summary", "scorecard"}, rst.name
+        if fig:
+            assert f"/{stage}/{fig}." in blocks[stage].replace("{{", "{"), rst.name

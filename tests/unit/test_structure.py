@@ -8,9 +8,9 @@ import pytest
 
 from zatlas.analysis import active_units as au
 from zatlas.analysis import attributes as attr
-from zatlas.analysis import density
+from zatlas.analysis import density, nulls
 from zatlas.analysis import intrinsic_dim as idim
-from zatlas.analysis import structure as st
+from zatlas.analysis import neighbours as st
 from zatlas.analysis import verdicts as vd
 
 
@@ -64,7 +64,7 @@ def test_too_few_points_for_k_is_an_error():
 def test_matched_gaussian_has_the_data_mean_and_covariance():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((4000, 3)) @ np.array([[2.0, 0, 0], [1.0, 1.0, 0], [0, 0, 0.1]]) + 5
-    g = st.matched_gaussian(x, seed=3)
+    g = nulls.matched_gaussian(x, seed=3)
     assert g.shape == x.shape
     np.testing.assert_allclose(g.mean(axis=0), x.mean(axis=0), atol=0.1)
     np.testing.assert_allclose(np.cov(g, rowvar=False), np.cov(x, rowvar=False), atol=0.15)
@@ -72,7 +72,7 @@ def test_matched_gaussian_has_the_data_mean_and_covariance():
 
 def test_gaussian_sample_handles_a_singular_covariance():
     cov = np.diag([1.0, 0.0, 4.0])
-    g = st.gaussian_sample(np.zeros(3), cov, 500, np.random.default_rng(0))
+    g = nulls.gaussian_sample(np.zeros(3), cov, 500, np.random.default_rng(0))
     assert np.isfinite(g).all() and np.allclose(g[:, 1], 0, atol=1e-6)
 
 
@@ -398,6 +398,7 @@ def test_structure_stage_tsne_uses_a_random_subset_and_the_configured_perplexity
         planes=[[1, 2]],
         zooms=[None],
         tsne_iter=250,
+        scale="relative",
         tsne_schedule="opentsne",
         seed=3,
     )

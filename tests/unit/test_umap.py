@@ -11,7 +11,10 @@ from zatlas.stages import umap as umap_stage
 
 
 def test_variants_are_tsne_subsets():
-    got = umap_stage.variants(500, [100, 20000], [2, 10])
+    from zatlas.stages import tsne as tsne_stage
+
+    assert umap_stage.subsets is tsne_stage.subsets  # one definition, not a second copy
+    got = tsne_stage.subsets(500, [100, 20000], [2, 10])
     assert got == {
         "z-n100": (100, None),
         "z-n500": (500, None),
@@ -56,3 +59,51 @@ def test_stage_separates_planted_clusters_and_scores_against_z(tmp_path):
     assert against_input != against_z
     assert rows["pca2-n300"]["knn_recall_10"] == against_z
     assert (tmp_path / "u.png").stat().st_size > 1000
+
+
+CACHED_RUN = """
+import sys
+import numpy as np
+from zatlas.analysis import umap as umap_an
+from numba.core.registry import CPUDispatcher
+
+umap_an.enable_numba_cache(sys.argv[1])
+import umap.umap_, umap.layouts
+
+def counts():
+    fs = [f for m in (umap.umap_, umap.layouts) for f in vars(m).values()]
+    fs = [f for f in fs if isinstance(f, CPUDispatcher)]
+    return (sum(sum(f.stats.cache_hits.values()) for f in fs),
+            sum(sum(f.stats.cache_misses.values()) for f in fs))
+
+before = counts()  # eagerly compiled at import (an explicit signature): not cacheable here
+x = np.random.default_rng(5).normal(size=(60, 8)).astype(np.float32)
+emb = umap_an.run_umap(x, 10, 0.1, seed=0, n_epochs=20)
+np.save(sys.argv[2], emb)
+after = counts()
+print(after[0] - before[0], after[1] - before[1])
+"""
+
+
+def test_umap_learns_compiled_code_once_and_reuses_it_in_the_next_process(tmp_path):
+    # umap-learn's own numba functions are not declared cache=True: without the cache every
+    # UMAP job compiles them again (about 10 s of CPU)
+    import os
+    import subprocess
+    import sys
+
+    def run(out):
+        proc = subprocess.run(
+            [sys.executable, "-c", CACHED_RUN, str(tmp_path / "cache"), str(tmp_path / out)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NUMBA_CACHE_DIR": ""},
+            check=True,
+        )
+        return [int(v) for v in proc.stdout.split()[-2:]]
+
+    first_hits, misses = run("first.npy")  # (one layout function is cache=True already)
+    assert misses >= 3
+    hits, misses = run("second.npy")
+    assert misses == 0 and hits > first_hits  # every umap function came from the cache
+    np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))

@@ -8,18 +8,8 @@ rule structure:
         void_table="results/{run}/analysis/{model}/structure/voids.csv",
         verdicts="results/{run}/analysis/{model}/structure/verdicts.csv",
         summary="results/{run}/analysis/{model}/structure/summary.json",
-        figure=report(
-            "results/{run}/analysis/{model}/structure/structure.png",
-            caption="../report/structure-structure.rst",
-            category="Structure vs null",
-            subcategory="{model}",
-        ),
-        tsne_figure=report(
-            "results/{run}/analysis/{model}/structure/tsne_null.png",
-            caption="../report/structure-tsne_null.rst",
-            category="Structure vs null",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/structure/structure.png"),
+        tsne_figure=figure("results/{run}/analysis/{model}/structure/tsne_null.png"),
     log:
         logs("structure/{model}.log"),
     benchmark:
@@ -38,7 +28,7 @@ rule structure:
         tsne_schedule=ANALYSIS["tsne"]["schedule"],
         seed=config["seed"],
     script:
-        "../scripts/structure.py"
+        "../scripts/stage.py"
 
 
 rule intrinsic_dim:
@@ -49,12 +39,7 @@ rule intrinsic_dim:
         table="results/{run}/analysis/{model}/intrinsic_dim/dimensions.csv",
         units="results/{run}/analysis/{model}/intrinsic_dim/active_units.csv",
         summary="results/{run}/analysis/{model}/intrinsic_dim/summary.json",
-        figure=report(
-            "results/{run}/analysis/{model}/intrinsic_dim/dimensions.png",
-            caption="../report/intrinsic_dim.rst",
-            category="Intrinsic dimension",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/intrinsic_dim/dimensions.png"),
     log:
         logs("intrinsic_dim/{model}.log"),
     benchmark:
@@ -68,7 +53,7 @@ rule intrinsic_dim:
         settings=ANALYSIS["intrinsic_dim"],
         seed=config["seed"],
     script:
-        "../scripts/intrinsic_dim.py"
+        "../scripts/stage.py"
 
 
 rule sampling:
@@ -79,18 +64,8 @@ rule sampling:
         decoder=rules.train.output.decoder,
     output:
         table="results/{run}/analysis/{model}/sampling/scores.csv",
-        samples_figure=report(
-            "results/{run}/analysis/{model}/sampling/samples.png",
-            caption="../report/sampling-samples.rst",
-            category="Sampling strategies",
-            subcategory="{model}",
-        ),
-        scores_figure=report(
-            "results/{run}/analysis/{model}/sampling/scores.png",
-            caption="../report/sampling-scores.rst",
-            category="Sampling strategies",
-            subcategory="{model}",
-        ),
+        decoded_figure=figure("results/{run}/analysis/{model}/sampling/decoded.png"),
+        scores_figure=figure("results/{run}/analysis/{model}/sampling/scores.png"),
     log:
         logs("sampling/{model}.log"),
     benchmark:
@@ -105,7 +80,7 @@ rule sampling:
         settings=ANALYSIS["sampling"],
         seed=config["seed"],
     script:
-        "../scripts/sampling.py"
+        "../scripts/stage.py"
 
 
 rule attributes:
@@ -118,18 +93,8 @@ rule attributes:
     output:
         table="results/{run}/analysis/{model}/attributes/nmi.csv",
         summary="results/{run}/analysis/{model}/attributes/summary.json",
-        scatter_figure=report(
-            "results/{run}/analysis/{model}/attributes/scatters.png",
-            caption="../report/attributes-scatters.rst",
-            category="Attributes",
-            subcategory="{model}",
-        ),
-        nmi_figure=report(
-            "results/{run}/analysis/{model}/attributes/nmi.png",
-            caption="../report/attributes-nmi.rst",
-            category="Attributes",
-            subcategory="{model}",
-        ),
+        scatter_figure=figure("results/{run}/analysis/{model}/attributes/scatters.png"),
+        nmi_figure=figure("results/{run}/analysis/{model}/attributes/nmi.png"),
     log:
         logs("attributes/{model}.log"),
     benchmark:
@@ -143,7 +108,7 @@ rule attributes:
         settings=ANALYSIS["attributes"],
         seed=config["seed"],
     script:
-        "../scripts/attributes.py"
+        "../scripts/stage.py"
 
 
 rule umap:
@@ -152,19 +117,15 @@ rule umap:
     output:
         embeddings="results/{run}/analysis/{model}/umap/embeddings.csv",
         summary="results/{run}/analysis/{model}/umap/summary.json",
-        figure=report(
-            "results/{run}/analysis/{model}/umap/umap.png",
-            caption="../report/umap.rst",
-            category="UMAP",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/umap/umap.png"),
     log:
         logs("umap/{model}.log"),
     benchmark:
         benchmarks("umap/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: 4
+    # umap-learn runs on one thread when seeded: a second reserved core would sit idle
+    threads: 1
     resources:
         mem_mb=8000,
     params:
@@ -173,8 +134,10 @@ rule umap:
         pca_components=ANALYSIS["tsne"]["pca_components"],
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
+        # umap-learn's compiled code, kept across jobs and runs like the downloads
+        numba_cache="resources/numba-cache",
     script:
-        "../scripts/umap.py"
+        "../scripts/stage.py"
 
 
 rule kl_sweep:
@@ -187,11 +150,7 @@ rule kl_sweep:
         ),
     output:
         table="results/{run}/kl_sweep/kl_sweep.csv",
-        figure=report(
-            "results/{run}/kl_sweep/kl_sweep.png",
-            caption="../report/kl_sweep.rst",
-            category="Comparison",
-        ),
+        figure=figure("results/{run}/kl_sweep/kl_sweep.png"),
     log:
         logs("kl_sweep.log"),
     benchmark:
@@ -203,4 +162,4 @@ rule kl_sweep:
         vaes=VAES,
         z_dim=config["architecture"]["z_dim"],
     script:
-        "../scripts/kl_sweep.py"
+        "../scripts/stage.py"

@@ -5,12 +5,7 @@ rule radius:
     output:
         densities="results/{run}/analysis/{model}/radius/density.csv",
         summary="results/{run}/analysis/{model}/radius/summary.json",
-        figure=report(
-            "results/{run}/analysis/{model}/radius/radius.png",
-            caption="../report/radius.rst",
-            category="Radius",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/radius/radius.png"),
     log:
         logs("radius/{model}.log"),
     benchmark:
@@ -20,7 +15,7 @@ rule radius:
     params:
         settings=ANALYSIS["radius"],
     script:
-        "../scripts/radius.py"
+        "../scripts/stage.py"
 
 
 rule axes:
@@ -31,18 +26,8 @@ rule axes:
         density="results/{run}/analysis/{model}/axes/density.csv",
         dominant="results/{run}/analysis/{model}/axes/dominant.csv",
         summary="results/{run}/analysis/{model}/axes/summary.json",
-        figure_all=report(
-            "results/{run}/analysis/{model}/axes/all_axes.png",
-            caption="../report/axes-all_axes.rst",
-            category="Axes",
-            subcategory="{model}",
-        ),
-        figure_dominant=report(
-            "results/{run}/analysis/{model}/axes/dominant_axes.png",
-            caption="../report/axes-dominant_axes.rst",
-            category="Axes",
-            subcategory="{model}",
-        ),
+        figure_all=figure("results/{run}/analysis/{model}/axes/all_axes.png"),
+        figure_dominant=figure("results/{run}/analysis/{model}/axes/dominant_axes.png"),
     log:
         logs("axes/{model}.log"),
     benchmark:
@@ -53,7 +38,7 @@ rule axes:
         settings=ANALYSIS["axes"],
         scale=ANALYSIS["scale"],
     script:
-        "../scripts/axes.py"
+        "../scripts/stage.py"
 
 
 rule pca:
@@ -62,26 +47,11 @@ rule pca:
         axes_table=rules.axes.output.table,
     output:
         variance="results/{run}/analysis/{model}/pca/variance.csv",
-        variance_figure=report(
-            "results/{run}/analysis/{model}/pca/variance.png",
-            caption="../report/pca-variance.rst",
-            category="PCA",
-            subcategory="{model}",
-        ),
+        variance_figure=figure("results/{run}/analysis/{model}/pca/variance.png"),
         zoom_table="results/{run}/analysis/{model}/pca/zoom_counts.csv",
         summary="results/{run}/analysis/{model}/pca/summary.json",
-        planes_figure=report(
-            "results/{run}/analysis/{model}/pca/pc_planes.png",
-            caption="../report/pca-pc_planes.rst",
-            category="PCA",
-            subcategory="{model}",
-        ),
-        axis_planes_figure=report(
-            "results/{run}/analysis/{model}/pca/axis_planes.png",
-            caption="../report/pca-axis_planes.rst",
-            category="PCA",
-            subcategory="{model}",
-        ),
+        planes_figure=figure("results/{run}/analysis/{model}/pca/pc_planes.png"),
+        axis_planes_figure=figure("results/{run}/analysis/{model}/pca/axis_planes.png"),
     log:
         logs("pca/{model}.log"),
     benchmark:
@@ -94,7 +64,7 @@ rule pca:
         scale=ANALYSIS["scale"],
         seed=config["seed"],
     script:
-        "../scripts/pca.py"
+        "../scripts/stage.py"
 
 
 rule tsne:
@@ -104,11 +74,8 @@ rule tsne:
     output:
         embedding="results/{run}/analysis/{model}/tsne/{variant}.csv",
         summary="results/{run}/analysis/{model}/tsne/{variant}.json",
-        figure=report(
+        figure=figure(
             "results/{run}/analysis/{model}/tsne/{variant}.png",
-            caption="../report/tsne.rst",
-            category="t-SNE",
-            subcategory="{model}",
             labels={"model": "{model}", "variant": "{variant}"},
         ),
     log:
@@ -126,7 +93,7 @@ rule tsne:
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
         seed=config["seed"],
     script:
-        "../scripts/tsne.py"
+        "../scripts/stage.py"
 
 
 rule kmeans:
@@ -135,12 +102,7 @@ rule kmeans:
     output:
         sweep="results/{run}/analysis/{model}/kmeans/sweep.csv",
         summary="results/{run}/analysis/{model}/kmeans/summary.json",
-        figure=report(
-            "results/{run}/analysis/{model}/kmeans/kmeans.png",
-            caption="../report/kmeans.rst",
-            category="k-means",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/kmeans/kmeans.png"),
     log:
         logs("kmeans/{model}.log"),
     benchmark:
@@ -154,7 +116,7 @@ rule kmeans:
         settings=ANALYSIS["kmeans"],
         seed=config["seed"],
     script:
-        "../scripts/kmeans.py"
+        "../scripts/stage.py"
 
 
 rule vae_stats:
@@ -165,12 +127,7 @@ rule vae_stats:
     output:
         table="results/{run}/analysis/{model}/vae_stats/stats.csv",
         summary="results/{run}/analysis/{model}/vae_stats/stats.json",
-        figure=report(
-            "results/{run}/analysis/{model}/vae_stats/vae_stats.png",
-            caption="../report/vae_stats.rst",
-            category="VAE statistics",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/vae_stats/vae_stats.png"),
     log:
         logs("vae_stats/{model}.log"),
     benchmark:
@@ -180,7 +137,7 @@ rule vae_stats:
     conda:
         "../../envs/zatlas.yaml"
     script:
-        "../scripts/vae_stats.py"
+        "../scripts/stage.py"
 
 
 rule samples:
@@ -191,17 +148,9 @@ rule samples:
         decoder=rules.train.output.decoder,
     output:
         summary="results/{run}/analysis/{model}/samples/summary.csv",
-        samples_figure=report(
-            "results/{run}/analysis/{model}/samples/random_z.png",
-            caption="../report/samples-random_z.rst",
-            category="Samples",
-            subcategory="{model}",
-        ),
-        reconstructions_figure=report(
-            "results/{run}/analysis/{model}/samples/reconstructions.png",
-            caption="../report/samples-reconstructions.rst",
-            category="Samples",
-            subcategory="{model}",
+        samples_figure=figure("results/{run}/analysis/{model}/samples/random_z.png"),
+        reconstructions_figure=figure(
+            "results/{run}/analysis/{model}/samples/reconstructions.png"
         ),
     log:
         logs("samples/{model}.log"),
@@ -215,4 +164,4 @@ rule samples:
         settings=ANALYSIS["samples"],
         seed=config["seed"],
     script:
-        "../scripts/samples.py"
+        "../scripts/stage.py"

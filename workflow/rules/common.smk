@@ -6,21 +6,28 @@ from zatlas.config import (
     TrainSpec,
     dataset_name,
     n_available,
-    tsne_variants,
     validate_config,
 )
 from zatlas.config_file import check_config_files
-from zatlas.data.dataset import attribute_names
+from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
 from zatlas.stages.traversals import grid_names as traversal_grid_names
-from zatlas.stages.registry import report_stages
+from zatlas.stages.tsne import tsne_variants
+from zatlas.registry import BY_NAME, report_stages
+from zatlas.report.artifacts import classify
+
+# The workflow's own folder (workflow/): its schema, captions and scripts resolve from here,
+# also when zatlas runs as a module of another workflow from another working directory.
+WORKFLOW_DIR = os.path.dirname(
+    workflow.current_basedir.get_path_or_uri(secret_free=True)
+)
 
 try:
     # duplicate keys and non-finite numbers, named by file and line
     check_config_files(workflow.configfiles)
     _resolved = validate_config(
         config,
-        os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
+        os.path.join(WORKFLOW_DIR, "schemas", "config.schema.yaml"),
     )
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
@@ -39,6 +46,15 @@ VAES = [m for m, spec in config["models"].items() if spec["type"] == "vae"]
 AES = [m for m in MODELS if m not in VAES]
 TSNE = tsne_variants(config)
 DATASET = dataset_name(config)
+try:
+    # a folder's content digest, rewritten only when an image changed: acquire's input
+    FINGERPRINT = (
+        folder_fingerprint(config, DATASET)
+        if config["data"]["dataset"] == "folder"
+        else None
+    )
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
 ANALYSIS = config["analysis"]
 
 
@@ -69,6 +85,48 @@ TRAVERSAL_GRIDS = traversal_grid_names(
     ANALYSIS["traversals"]["n_axes"], ANALYSIS["traversals"]["n_components"]
 )
 EXPLORE_VARIANTS = explore_variants()
+
+
+def acquire_settings(cfg):
+    """The acquire rule's params: only what its record depends on, so that configs sharing
+    a data set (one folder, one CelebA) never rerun each other's acquire by their seeds or
+    caps; a synthetic set's size and seed are in its folder's name."""
+    data = cfg["data"]
+    if data["dataset"] == "synthetic":
+        return {
+            "dataset": "synthetic",
+            "n_images": n_available(cfg),
+            "seed": cfg["seed"],
+        }
+    if data["dataset"] == "folder":  # its size limits are checked with its fingerprint
+        return {"dataset": "folder", "path": data["path"]}
+    return {"dataset": data["dataset"], "sources": data["sources"]}
+
+
+def acquire_inputs(wildcards):
+    """A folder's content fingerprint: a changed, added or removed image reruns acquire."""
+    return {"fingerprint": FINGERPRINT} if FINGERPRINT else {}
+
+
+CAPTIONS = os.path.join(WORKFLOW_DIR, "report")
+
+
+def figure(path, labels=None):
+    """A figure in Snakemake's report, filed like our own report files it: under the title
+    (registry) of the stage whose folder holds it, with that stage's caption
+    (`<stage>-<figure>.rst`, else `<stage>.rst`), per model where the path has one."""
+    stage = classify(path)[0]
+    stem = os.path.splitext(os.path.basename(path))[0]
+    caption = f"{stage}-{stem}.rst"
+    if not os.path.exists(os.path.join(CAPTIONS, caption)):
+        caption = f"{stage}.rst"
+    return report(
+        path,
+        caption=f"../report/{caption}",
+        category=BY_NAME[stage].title,
+        subcategory="{model}" if "{model}" in path else None,
+        labels=labels,
+    )
 
 
 def logs(path):

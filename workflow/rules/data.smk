@@ -1,6 +1,10 @@
 # The raw files are not declared outputs: Snakemake deletes declared outputs before a job
 # runs, and a 1.4 GB archive placed by hand must never be deleted. The source record is.
+# A folder's record depends on the folder's content alone (its fingerprint, rewritten at
+# parse time only when an image changed), so every config on one folder shares it.
 rule acquire:
+    input:
+        unpack(acquire_inputs),
     output:
         source="resources/{dataset}/source.json",
     log:
@@ -10,21 +14,15 @@ rule acquire:
     conda:
         "../../envs/zatlas.yaml"
     params:
-        dataset=config["data"]["dataset"],
-        n_images=n_available(config),
-        seed=config["seed"],
-        sources=config["data"]["sources"],
-        path=config["data"]["path"],
-        attributes=config["data"]["attributes"],
-        splits=config["data"]["splits"],
-        split_fractions=config["data"]["split_fractions"],
+        settings=acquire_settings(config),
     script:
-        "../scripts/acquire.py"
+        "../scripts/stage.py"
 
 
 rule prepare:
     input:
         source=expand(rules.acquire.output.source, dataset=DATASET)[0],
+        fingerprints=table_fingerprints(config),
     output:
         images="results/{run}/data/images.npy",
         attributes="results/{run}/data/attributes.parquet",
@@ -50,4 +48,4 @@ rule prepare:
         splits=config["data"]["splits"],
         split_fractions=config["data"]["split_fractions"],
     script:
-        "../scripts/prepare.py"
+        "../scripts/stage.py"

@@ -9,18 +9,10 @@ rule traversals:
         decoder=rules.train.output.decoder,
     output:
         table="results/{run}/analysis/{model}/traversals/change.csv",
-        change_figure=report(
-            "results/{run}/analysis/{model}/traversals/change.png",
-            caption="../report/traversals-change.rst",
-            category="Traversals",
-            subcategory="{model}",
-        ),
+        change_figure=figure("results/{run}/analysis/{model}/traversals/change.png"),
         grids=[
-            report(
+            figure(
                 f"results/{{run}}/analysis/{{model}}/traversals/{name}.png",
-                caption="../report/traversals.rst",
-                category="Traversals",
-                subcategory="{model}",
                 labels={"model": "{model}", "direction": name},
             )
             for name in TRAVERSAL_GRIDS
@@ -39,7 +31,7 @@ rule traversals:
         settings=ANALYSIS["traversals"],
         seed=config["seed"],
     script:
-        "../scripts/traversals.py"
+        "../scripts/stage.py"
 
 
 rule interpolations:
@@ -51,12 +43,7 @@ rule interpolations:
         table="results/{run}/analysis/{model}/interpolations/paths.csv",
         pairs="results/{run}/analysis/{model}/interpolations/pairs.csv",
         scores="results/{run}/analysis/{model}/interpolations/scores.csv",
-        figure=report(
-            "results/{run}/analysis/{model}/interpolations/paths.png",
-            caption="../report/interpolations.rst",
-            category="Interpolations",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/analysis/{model}/interpolations/paths.png"),
     log:
         logs("interpolations/{model}.log"),
     benchmark:
@@ -71,7 +58,7 @@ rule interpolations:
         settings=ANALYSIS["interpolations"],
         seed=config["seed"],
     script:
-        "../scripts/interpolations.py"
+        "../scripts/stage.py"
 
 
 # One folder per run: index.html, a page per model, the sprite sheets and the scripts the
@@ -106,4 +93,4 @@ rule explore:
         variants=EXPLORE_VARIANTS,
         seed=config["seed"],
     script:
-        "../scripts/explore.py"
+        "../scripts/stage.py"

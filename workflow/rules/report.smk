@@ -19,16 +19,8 @@ rule compare:
         ),
     output:
         table="results/{run}/compare/compare.csv",
-        figure=report(
-            "results/{run}/compare/radius_overlay.png",
-            caption="../report/compare-radius_overlay.rst",
-            category="Comparison",
-        ),
-        kmeans_figure=report(
-            "results/{run}/compare/kmeans_overlay.png",
-            caption="../report/compare-kmeans_overlay.rst",
-            category="Comparison",
-        ),
+        figure=figure("results/{run}/compare/radius_overlay.png"),
+        kmeans_figure=figure("results/{run}/compare/kmeans_overlay.png"),
     log:
         logs("compare.log"),
     benchmark:
@@ -40,7 +32,7 @@ rule compare:
         vaes=VAES,
         z_dim=config["architecture"]["z_dim"],
     script:
-        "../scripts/compare.py"
+        "../scripts/stage.py"
 
 
 # index.html embeds every figure and table that report_inputs lists (built from the stage
@@ -60,8 +52,8 @@ rule report:
         "../../envs/zatlas.yaml"
     params:
         config=config,
-        captions=os.path.join(workflow.basedir, "workflow", "report"),
+        captions=os.path.join(WORKFLOW_DIR, "report"),
         benchmarks="results/{run}/benchmarks",
-        repo=workflow.basedir,
+        repo=os.path.dirname(WORKFLOW_DIR),
     script:
-        "../scripts/report.py"
+        "../scripts/stage.py"

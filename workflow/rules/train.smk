@@ -9,16 +9,13 @@ rule train:
         decoder="results/{run}/models/{model}/decoder.keras",
         history="results/{run}/models/{model}/history.csv",
         summary="results/{run}/models/{model}/train.json",
-        figure=report(
-            "results/{run}/models/{model}/history.png",
-            caption="../report/train.rst",
-            category="Training",
-            subcategory="{model}",
-        ),
+        figure=figure("results/{run}/models/{model}/history.png"),
     log:
         logs("train/{model}.log"),
     benchmark:
         benchmarks("train/{model}.tsv")
+    # training and encoding are the critical path: the gpu slot goes to them first
+    priority: 50
     conda:
         "../../envs/zatlas.yaml"
     threads: 8
@@ -32,7 +29,7 @@ rule train:
         backup_dir="results/{run}/models/{model}/backup",
         models=list(config["models"]),
     script:
-        "../scripts/train.py"
+        "../scripts/stage.py"
 
 
 # Two rules because a VAE has more outputs (mu, logvar) than an AE; which one runs for a
@@ -49,6 +46,7 @@ rule encode:
         benchmarks("encode/{model}.tsv")
     wildcard_constraints:
         model=one_of(AES),
+    priority: 50
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
@@ -57,7 +55,7 @@ rule encode:
         mem_mb=8000,
         runtime=60,
     script:
-        "../scripts/encode.py"
+        "../scripts/stage.py"
 
 
 use rule encode as encode_vae with:

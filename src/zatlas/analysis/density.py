@@ -20,7 +20,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
 from zatlas.analysis.moments import mean_and_covariance
-from zatlas.analysis.structure import gaussian_sample
+from zatlas.analysis.nulls import gaussian_sample
 
 Draw = Callable[[int, np.random.Generator], np.ndarray]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from zatlas.analysis.modes import peak_estimates
+
 
 def bin_edges(lo: float, hi: float, width: float) -> np.ndarray:
     """Edges on the grid k * width that cover [lo, hi]."""
@@ -79,17 +81,9 @@ def mode_and_fwhm(centers: np.ndarray, counts: np.ndarray, sigma_bins: float = 2
 
 
 # Bin-free peak estimates. The figures keep the configured bin widths; the numbers that the
-# summaries and the report quote come from a Gaussian kernel density estimate (KDE) on a grid
-# far finer than its bandwidth, so they do not move with the bin width.
-
-# Bandwidth in units of the robust standard deviation. Mode and half-maximum crossings of a
-# KDE are noisier than the density itself (they depend on its slope), so the bandwidth is
-# larger than Silverman's density rule; its widening of the peak is removed from the FWHM.
-KDE_BANDWIDTH = 0.3
-# The maximum alone is noisier still (its error falls only as bandwidth^-1.5): it is taken
-# from a KDE twice as smooth, which moves the mode of a chi(256) radius by less than 0.003.
-MODE_SMOOTHING = 2.0
-FINE_BINS = 2048  # grid cells over +-8 robust sd: about 40 cells per bandwidth
+# summaries and the report quote come from `modes.peak_estimates` on a histogram far finer
+# than its bandwidths, so they do not move with the bin width.
+FINE_BINS = 2048  # grid cells over at most +-8 robust sd: several per bandwidth at n = 200,000
 
 
 def robust_sd(values: np.ndarray) -> float:
@@ -109,53 +103,14 @@ def fine_grid(center: float, scale: float, lo: float, hi: float) -> np.ndarray:
     return np.linspace(lo, hi, FINE_BINS + 1)
 
 
-def _refined_argmax(centers: np.ndarray, y: np.ndarray) -> float:
-    """Grid maximum moved to the vertex of the parabola through it and its neighbours."""
-    i = int(np.argmax(y))
-    if 0 < i < len(y) - 1:
-        a, b, c = y[i - 1], y[i], y[i + 1]
-        denom = a - 2 * b + c
-        if denom < 0:
-            return float(centers[i] + 0.5 * (centers[1] - centers[0]) * (a - c) / denom)
-    return float(centers[i])
-
-
-def kde_peak(edges: np.ndarray, counts: np.ndarray, bandwidth: float) -> dict:
-    """Mode, half-maximum centre and FWHM of the Gaussian KDE of finely binned values.
-
-    `mode` is the maximum of a KDE MODE_SMOOTHING times smoother, refined by a parabola
-    through the three grid points around it. `center` is the midpoint of the two
-    half-maximum crossings: equal to the mode for a symmetric peak and several times less
-    noisy, because an error in the peak height moves both crossings by the same amount in
-    opposite directions. `fwhm` is the crossing distance with the kernel's (and the fine
-    bins') widening subtracted in quadrature, exact for a Gaussian peak.
-    """
-    width = float(edges[1] - edges[0])
-    centers = (edges[:-1] + edges[1:]) / 2
-    if counts.sum() == 0 or bandwidth <= 0:
-        mid = float(centers[np.argmax(counts)]) if counts.sum() else float(centers.mean())
-        return {"mode": mid, "center": mid, "fwhm": 0.0, "bandwidth": float(bandwidth)}
-    y = smooth(counts, bandwidth / width)
-    mode = _refined_argmax(centers, smooth(counts, MODE_SMOOTHING * bandwidth / width))
-    left, right = half_max_crossings(centers, y, int(np.argmax(y)))
-    raw = right - left
-    added = 8 * np.log(2) * (bandwidth**2 + width**2 / 12)
-    fwhm = float(np.sqrt(max(raw**2 - added, 0.0)))
-    return {
-        "mode": mode,
-        "center": (left + right) / 2,
-        "fwhm": fwhm,
-        "bandwidth": float(bandwidth),
-    }
-
-
 def exact_peak(values: np.ndarray) -> dict:
-    """`kde_peak` of one sample, with the bandwidth KDE_BANDWIDTH x its robust sd."""
+    """`modes.peak_estimates` of one sample in memory: its modes and, where it has one
+    mode, its position, centre and FWHM (NaN otherwise, with a note)."""
     values = np.asarray(values, dtype=np.float64)
     scale = robust_sd(values)
+    lo, hi = float(values.min()), float(values.max())
     if scale == 0:
-        v = float(values[0])
-        return {"mode": v, "center": v, "fwhm": 0.0, "bandwidth": 0.0}
-    edges = fine_grid(float(np.median(values)), scale, float(values.min()), float(values.max()))
+        return peak_estimates(np.array([lo, lo + 1.0]), np.array([len(values)]), 0.0)
+    edges = fine_grid(float(np.median(values)), scale, lo, hi)
     counts, _ = np.histogram(values, bins=edges)
-    return kde_peak(edges, counts, KDE_BANDWIDTH * scale)
+    return peak_estimates(edges, counts, float(np.std(values)), (edges[0] == lo, edges[-1] == hi))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis.structure import knn_distances, twonn_log_ratios
+from zatlas.analysis.neighbours import knn_distances, twonn_log_ratios
 
 
 def twonn_from_distances(d: np.ndarray) -> float:

@@ -29,25 +29,35 @@ def peak_and_fwhm(r: np.ndarray, bin_width: float) -> tuple[float, float]:
     return mode_and_fwhm(table["center"].to_numpy(), table["count"].to_numpy(), 1.0)
 
 
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
 def radius_summary(r: np.ndarray, z_dim: int, bin_width: float, shells, bin_widths=()) -> dict:
     """Peak radius and FWHM (bin-free), moments, shell fractions, and per-bin-width peaks.
 
-    `peak` is the mode of a Gaussian kernel density estimate and `fwhm` its width at half
-    maximum with the kernel's widening removed (`histogram.exact_peak`): neither depends on
-    a bin width. `peaks` lists the mode and FWHM of the smoothed histogram at every width in
-    `bin_widths`, the numbers that the blog's figures show; `peak_bin_width` is kept for the
-    figure's legend.
+    `n_modes` and `modes` count the radius density's modes (`modes.peak_estimates`); with
+    one mode, `peak` is its position and `fwhm` the density's width at half its height
+    (neither depends on a bin width); with several, both are NaN and `peak_note` says so.
+    `peaks` lists the mode and FWHM of the smoothed histogram at every width in
+    `bin_widths`, the numbers that the blog's figures show; `peak_bin_width` is kept for
+    the figure's legend.
     """
     exact = exact_peak(r)
     return {
         "n": int(len(r)),
         "z_dim": int(z_dim),
         "gaussian_expectation": float(np.sqrt(z_dim)),
-        "peak_method": "mode of a Gaussian KDE (bin-free)",
+        "peak_method": "mode of a Gaussian KDE (bin-free), modes counted by prominence",
         "peak_bin_width": float(bin_width),
-        "peak": exact["mode"],
-        "fwhm": exact["fwhm"],
-        "peak_center_half_max": exact["center"],
+        "n_modes": exact["n_modes"],
+        "modes": exact["modes"],
+        # null, not NaN, in the JSON where no single peak applies
+        "peak": _finite(exact["mode"]),
+        "fwhm": _finite(exact["fwhm"]),
+        "peak_center_half_max": _finite(exact["center"]),
+        "peak_boundary": exact["boundary"],
+        "peak_note": exact["note"],
         "kde_bandwidth": exact["bandwidth"],
         "mean": float(r.mean()),
         "std": float(r.std()),

@@ -166,10 +166,14 @@ def scorecard(headline: Mapping[str, Mapping], config: Mapping) -> dict:
     rows = []
     for pub in BLOG_NUMBERS:
         model = who[pub.role]
-        value = headline.get(model, {}).get(pub.key) if model else None
+        numbers = headline.get(model, {}) if model else {}
+        value = numbers.get(pub.key)
         ours = float(value) if value is not None else np.nan
         diff, rel, in_range = _difference(ours, pub)
         note = pub.note if model else f"no {'AE' if pub.role == 'ae' else 'VAE'} in this run"
+        if not np.isfinite(ours) and numbers.get(f"{pub.key}_note"):
+            # the estimator does not apply (e.g. a multimodal radius has no single peak)
+            note = str(numbers[f"{pub.key}_note"])
         rows.append(
             {
                 "quantity": pub.quantity,

@@ -16,7 +16,7 @@ early-exaggeration phase (P multiplied by `early_exaggeration`), the rest run wi
 - "opentsne" is openTSNE's own learning_rate="auto": N / exaggeration in each phase, so
   N / early_exaggeration while exaggerating and N afterwards (12 x scikit-learn's step once
   the exaggeration ends), with momentum 0.8 in both phases. In as many iterations it reaches
-  a lower KL divergence and a better kNN recall (README, "t-SNE").
+  a lower KL divergence and a better kNN recall (docs/analyses.md, "t-SNE").
 
 Both: PCA initialisation scaled to standard deviation 1e-4 (both libraries' "pca");
 perplexity-calibrated affinities on the 3 x perplexity nearest neighbours (approximate

@@ -8,20 +8,57 @@ study needs more than speed at these sizes.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
+
+# umap-learn's own numba functions are compiled afresh in every process (most are not
+# declared `cache=True`): about 10 s of CPU for each UMAP job. They are pure module-level
+# functions, so numba can cache their machine code like any `cache=True` function, keyed
+# by the source file's timestamp and the argument types (an upgrade recompiles).
+_CACHED_PACKAGES = ("umap", "pynndescent")
+
+
+def enable_numba_cache(cache_dir: str | os.PathLike) -> int:
+    """Cache the compiled numba functions of umap-learn and pynndescent in `cache_dir`
+    (NUMBA_CACHE_DIR, when set, wins); returns how many functions were switched on."""
+    from numba.core import config
+    from numba.core.caching import NullCache
+    from numba.core.registry import CPUDispatcher
+
+    _import_umap()
+    if not config.CACHE_DIR:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        config.CACHE_DIR = str(cache_dir)
+    switched = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in _CACHED_PACKAGES:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, CPUDispatcher) and isinstance(value._cache, NullCache):
+                value.enable_caching()
+                switched += 1
+    return switched
+
+
+def _import_umap():
+    # umap's package import pulls in TensorFlow for ParametricUMAP, which this study never
+    # uses: seconds of start-up and TensorFlow's logs in a numpy-only stage
+    sys.modules.setdefault("umap.parametric_umap", None)
+    import umap
+
+    return umap
 
 
 def run_umap(
     x: np.ndarray, n_neighbors: int, min_dist: float, seed: int, n_epochs: int | None = None
 ) -> np.ndarray:
     """2-D embedding of the rows of x."""
-    import sys
     import warnings
 
-    # umap's package import pulls in TensorFlow for ParametricUMAP, which this study never
-    # uses: seconds of start-up and TensorFlow's logs in a numpy-only stage
-    sys.modules.setdefault("umap.parametric_umap", None)
-    from umap import UMAP
+    UMAP = _import_umap().UMAP
 
     x = np.ascontiguousarray(x, dtype=np.float32)
     n_neighbors = min(n_neighbors, len(x) - 1)

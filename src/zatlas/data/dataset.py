@@ -16,28 +16,81 @@ CELEBA_N_IMAGES = 202_599
 
 
 @functools.lru_cache(maxsize=8)
-def count_folder_images(path: str | None) -> int:
-    """Images in `data.path` (a folder data set), counted by name at parse time."""
-    from zatlas.data.archive import Container, is_image_name
+def folder_images(path: str | None):
+    """The container at `data.path` and its images (by name), listed once per parse."""
+    from zatlas.data.container import Container, bad_names, is_image_name
+    from zatlas.data.formats import FORMATS_IN_WORDS
     from zatlas.errors import ZatlasError
 
     if not path:
         raise ConfigError(
             "invalid config:\n  config key 'data.path': required with dataset 'folder' "
-            "(a folder, .zip or .tar of JPEG, PNG or WebP images)"
+            f"(a folder, .zip or .tar of {FORMATS_IN_WORDS} images)"
         )
     try:
-        entries = Container.at(path).entries(lambda _m: None)
+        container = Container.at(Path(path).expanduser())
+        entries = container.entries()
     except ZatlasError as exc:
         why = str(exc).removeprefix("data.path: ")
         raise ConfigError(f"invalid config:\n  config key 'data.path': {why}") from None
-    n = sum(is_image_name(e.name) for e in entries)
-    if n == 0:
+    images = [e for e in entries if is_image_name(e.name)]
+    if not images:
         raise ConfigError(
-            f"invalid config:\n  config key 'data.path': {path} holds no JPEG, PNG or WebP "
+            f"invalid config:\n  config key 'data.path': {path} holds no {FORMATS_IN_WORDS} "
             "images (searched recursively)"
         )
-    return n
+    bad = bad_names([e.name for e in images])
+    if bad:  # they could not be recorded in the manifest, a CSV or a parquet table
+        raise ConfigError(
+            f"invalid config:\n  config key 'data.path': {len(bad)} image name(s) in {path} "
+            "hold bytes that are not UTF-8 or control characters such as a newline (shown "
+            f"with Python escapes): {', '.join(repr(n) for n in bad[:5])}. Rename them (e.g. "
+            "`convmv -f latin1 -t utf8 -r --notest <folder>`, or by hand) and run again"
+        )
+    return container, images
+
+
+def count_folder_images(path: str | None) -> int:
+    """Images in `data.path` (a folder data set), counted by name at parse time."""
+    return len(folder_images(path)[1])
+
+
+count_folder_images.cache_clear = folder_images.cache_clear  # the cache it reads from
+
+
+def folder_fingerprint(cfg: Mapping, dataset: str) -> str:
+    """Write (when it changed) and return resources/<dataset>/fingerprint.txt, the content
+    digest of the folder's images: the acquire rule's input, so a changed image reruns it."""
+    from dataclasses import replace
+
+    from zatlas.data.container import limits_mb
+    from zatlas.data.fingerprint import folder_fingerprint as write
+    from zatlas.errors import ZatlasError
+
+    data = cfg["data"]
+    container, images = folder_images(data["path"])
+    container = replace(container, limits=limits_mb(data["max_image_mb"], data["max_total_mb"]))
+    try:  # an image above the limits stops the run here, before a byte of it is read
+        container.check_sizes(images)
+    except ZatlasError as exc:
+        raise ConfigError(f"invalid config:\n  config key 'data.path': {exc}") from None
+    return str(write(container, images, Path("resources") / dataset / "fingerprint.txt"))
+
+
+def table_fingerprints(cfg: Mapping) -> list[str]:
+    """The content digests of the attribute and split files: the prepare rule's inputs."""
+    from zatlas.data.fingerprint import file_fingerprint
+
+    data = cfg["data"]
+    return [str(file_fingerprint(data[k])) for k in ("attributes", "splits") if data.get(k)]
+
+
+def expand_paths(resolved: dict) -> None:
+    """`~` in data.path, data.attributes and data.splits means the home folder, everywhere."""
+    data = resolved["data"]
+    for key in ("path", "attributes", "splits"):
+        if data.get(key):
+            data[key] = str(Path(data[key]).expanduser())
 
 
 def recorded_celeba_count(record: str | Path = "resources/celeba/source.json") -> int:
@@ -66,6 +119,13 @@ def attribute_names(cfg: Mapping) -> tuple[str, ...]:
     except OSError as exc:
         raise ConfigError(
             f"invalid config:\n  config key 'data.attributes': cannot read {path} ({exc})"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"invalid config:\n  config key 'data.attributes': {path} is not UTF-8 text "
+            f"(byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start}, in "
+            "its first line); save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.csv > "
+            "out.csv`) and point data.attributes at that"
         ) from None
     header = [c.strip() for c in header]
     id_col = "image_id" if "image_id" in header else (header[0] if header else None)
@@ -99,7 +159,7 @@ def data_problems(cfg: Mapping) -> list[str]:
         if not data.get("path"):
             problems.append(
                 "config key 'data.path': required with data.dataset: folder (a directory, "
-                ".zip or .tar of JPEG, PNG or WebP images)"
+                ".zip or .tar of images)"
             )
         for key in ("attributes", "splits"):
             if data.get(key) and not Path(data[key]).is_file():
@@ -108,6 +168,11 @@ def data_problems(cfg: Mapping) -> list[str]:
         if not data.get("splits") and abs(sum(fractions) - 1.0) > 1e-6:
             problems.append(
                 f"config key 'data.split_fractions': {fractions} must sum to 1 (train, valid, test)"
+            )
+        elif not data.get("splits") and fractions and fractions[0] <= 0:
+            problems.append(
+                f"config key 'data.split_fractions': {fractions} puts no image in train (the "
+                "first fraction); training needs some, e.g. [0.8, 0.1, 0.1]"
             )
     return problems
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from zatlas.data.archive import Container
+from zatlas.data.container import Container
+from zatlas.data.formats import FORMATS_IN_WORDS, PIL_FORMATS, to_rgb
 from zatlas.progress import progress
 
 DECODE_ERRORS = (
@@ -52,7 +53,7 @@ class PrepareSpec:
 def decode_error(exc: BaseException) -> str:
     """Why an image did not decode, in words (PIL's own message names a BytesIO object)."""
     if isinstance(exc, UnidentifiedImageError):
-        return "not a readable JPEG, PNG or WebP image"
+        return f"not a readable {FORMATS_IN_WORDS} image"
     if type(exc) is ValueError:  # our own checks ("not a JPEG", "64x64")
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -60,17 +61,32 @@ def decode_error(exc: BaseException) -> str:
 
 def decode_face(data: bytes, image_size: int, crop: int | None, orient: bool = False) -> np.ndarray:
     """Decode one image, cut the centred crop x crop square (the largest square when crop is
-    None or larger than the image), resize to image_size; grayscale, palette and alpha
-    images become RGB."""
-    with Image.open(io.BytesIO(data)) as img:
+    None or larger than the image), resize to image_size; every mode becomes 8-bit RGB (see
+    `formats`)."""
+    return decode_image(data, image_size, crop, orient)[0]
+
+
+def source_side(data: bytes, crop: int | None) -> int | None:
+    """The side of the square an image gives (from its header only), or None if unreadable."""
+    try:
+        with Image.open(io.BytesIO(data), formats=PIL_FORMATS) as img:
+            return min(img.size) if crop is None else min(crop, *img.size)
+    except DECODE_ERRORS:
+        return None
+
+
+def decode_image(
+    data: bytes, image_size: int, crop: int | None, orient: bool = False
+) -> tuple[np.ndarray, list[str]]:
+    """`decode_face`, with notes on what was done beyond the crop (first frame, alpha)."""
+    with Image.open(io.BytesIO(data), formats=PIL_FORMATS) as img:
         if orient and img.getexif().get(0x0112, 1) != 1:
             img = ImageOps.exif_transpose(img)
         w0, h0 = img.size
         side0 = min(w0, h0) if crop is None else min(crop, w0, h0)
         need = (math.ceil(w0 * image_size / side0), math.ceil(h0 * image_size / side0))
         img.draft("RGB", need)  # a reduced-scale decode, when that still leaves `need`
-        if img.mode != "RGB":  # (convert to the same mode would only copy)
-            img = img.convert("RGB")
+        img, notes = to_rgb(img)
         scale = img.size[0] / w0
         # the whole shorter side, after a reduced-scale decode rounded each side up, can
         # come out a hair larger than the image in float arithmetic: keep the box inside
@@ -82,7 +98,7 @@ def decode_face(data: bytes, image_size: int, crop: int | None, orient: bool = F
             Image.Resampling.BILINEAR,
             box=(left, top, left + side, top + side),
         )
-        return np.asarray(out, dtype=np.uint8)
+        return np.asarray(out, dtype=np.uint8), notes
 
 
 def _decode_chunk(
@@ -90,20 +106,21 @@ def _decode_chunk(
 ):
     """Decode (row, where) items into their rows; `where` is the bytes when no container."""
     images = np.load(out_path, mmap_mode="r+")
-    failures, digests = [], []
+    failures, digests, notes = [], [], []
     with container.open() if container is not None else nullcontext() as fh:
         for row, where in items:
             try:
                 data = where if container is None else container.read(fh, where)
                 if md5:
                     digests.append((row, hashlib.md5(data).hexdigest()))
-                images[row] = decode_face(data, spec.image_size, spec.crop, spec.orient)
+                images[row], said = decode_image(data, spec.image_size, spec.crop, spec.orient)
+                notes += [(row, note) for note in said]
             except DECODE_ERRORS as exc:
                 images[row] = 0
                 failures.append((row, decode_error(exc)))
     images.flush()
     del images
-    return len(items), failures, digests
+    return len(items), failures, digests, notes
 
 
 def decode_all(
@@ -113,12 +130,13 @@ def decode_all(
     out_path: Path,
     spec: PrepareSpec,
     md5: bool = False,
-) -> tuple[list[tuple[int, str]], dict[int, str], int]:
+) -> tuple[list[tuple[int, str]], dict[int, str], int, list[tuple[int, str]]]:
     """Decode every chunk of (row, where) items into `out_path`, a new (n, s, s, 3) array.
 
-    Returns the failures (row, why) sorted by row, the md5 of each row's bytes (when asked)
-    and the number of workers used. At most a few chunks are in flight at once, so chunks
-    carrying bytes (a compressed tar) never pile up in memory.
+    Returns the failures (row, why) sorted by row, the md5 of each row's bytes (when asked),
+    the number of workers used and the notes (row, what was done: first frame, alpha). At
+    most a few chunks are in flight at once, so chunks carrying bytes (a compressed tar)
+    never pile up in memory.
     """
     np.lib.format.open_memmap(
         out_path, mode="w+", dtype=np.uint8, shape=(n, spec.image_size, spec.image_size, 3)
@@ -126,11 +144,13 @@ def decode_all(
     workers = spec.workers or os.cpu_count() or 1
     failures: list[tuple[int, str]] = []
     digests: dict[int, str] = {}
+    notes: list[tuple[int, str]] = []
     bar = progress(None, desc="decoding images", total=n)
 
     def collect(result):
-        done, bad, md5s = result
+        done, bad, md5s, said = result
         failures.extend(bad)
+        notes.extend(said)
         digests.update(md5s)
         bar.update(done)
 
@@ -148,11 +168,25 @@ def decode_all(
             while pending:
                 collect(pending.popleft().result())
     bar.close()
-    return sorted(failures), digests, workers
+    return sorted(failures), digests, workers, sorted(notes)
 
 
 def chunk_size(n: int, workers: int) -> int:
     return max(64, min(4096, math.ceil(n / (max(workers, 1) * 8))))
+
+
+def report_notes(notes: list[tuple[int, str]], names) -> dict[str, list[str]]:
+    """What was done to some images (first frame used, alpha composited): counted with
+    examples on the console, every name in the log; returns {note: names}."""
+    from zatlas.logs import console
+
+    by_note: dict[str, list[str]] = {}
+    for row, note in notes:
+        by_note.setdefault(note, []).append(names[row])
+    for note, which in by_note.items():
+        print(f"note: {note}: {which}", flush=True)
+        console(f"[prepare] {len(which)} image(s): {note} (first: {which[:3]})")
+    return by_note
 
 
 def report_failures(failures: list[tuple[int, str]], names) -> None:

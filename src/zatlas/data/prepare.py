@@ -15,16 +15,17 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zatlas.data.archive import (  # noqa: F401  (re-exported: the zip reading lived here)
-    Container,
     image_members,
     member_table,
     read_member,
     safe_member,
 )
 from zatlas.data.attributes import read_attributes, read_partition
+from zatlas.data.container import Container
 from zatlas.data.decode import (  # noqa: F401  (re-exported)
     PrepareSpec,
     chunk_size,
@@ -32,6 +33,7 @@ from zatlas.data.decode import (  # noqa: F401  (re-exported)
     decode_face,
     publish,
     report_failures,
+    report_notes,
 )
 from zatlas.errors import ZatlasError, reacquire
 
@@ -39,12 +41,18 @@ SOURCE_W, SOURCE_H = 178, 218
 
 
 def select_rows(table: pd.DataFrame, n_images: int | None) -> pd.DataFrame:
-    """First rows of each split, in proportion, so a capped run keeps valid/test images."""
+    """First rows of each split, in proportion (largest remainders, so the shares add up to
+    exactly `n_images`), so a capped run keeps valid/test images."""
     if n_images is None or n_images >= len(table):
         return table.reset_index(drop=True)
-    parts = []
-    for _, group in table.groupby("split", sort=False):
-        parts.append(group.head(max(1, round(n_images * len(group) / len(table)))))
+    groups = dict(list(table.groupby("split", sort=False)))
+    share = {k: n_images * len(g) / len(table) for k, g in groups.items()}
+    take = {k: max(1, int(v)) for k, v in share.items()}
+    for k in sorted(share, key=lambda k: int(share[k]) - share[k]):
+        if sum(take.values()) >= n_images:
+            break
+        take[k] = min(take[k] + 1, len(groups[k]))
+    parts = [g.head(take[k]) for k, g in groups.items()]
     return pd.concat(parts).sort_index().head(n_images).reset_index(drop=True)
 
 
@@ -110,7 +118,7 @@ def prepare_celeba_layout(
     workers = spec.workers or os.cpu_count() or 1
     step = chunk_size(n, workers)
     chunks = (items[i : i + step] for i in range(0, n, step))
-    failures, _, workers = decode_all(Container(str(zip_path), "zip"), chunks, n, part, spec)
+    failures, _, workers, notes = decode_all(Container(str(zip_path), "zip"), chunks, n, part, spec)
     seconds = time.perf_counter() - start
     advice = (
         f"Replace the archive, {reacquire(zip_path)}; or set data.on_corrupt: skip to drop "
@@ -129,6 +137,26 @@ def prepare_celeba_layout(
         images_out,
         attributes_out,
         summary_out,
+        notes=notes,
+    )
+
+
+def check_variety(images_path: Path, names: list[str], where: str, block: int = 4096) -> None:
+    """Stop when every image came out the same: the models would learn one picture and every
+    analysis of their latent space would have nothing to map. Stops at the first block that
+    differs, so a real data set costs one block's read."""
+    images = np.load(images_path, mmap_mode="r")
+    if len(images) < 2:
+        return
+    first = np.asarray(images[0])
+    for i in range(1, len(images), block):
+        if (np.asarray(images[i : i + block]) != first).any():
+            return
+    images_path.unlink()
+    raise ZatlasError(
+        f"all {len(images)} images of {where} are identical after cropping and resizing "
+        f"(e.g. {names[0]!r} and {names[-1]!r}): there is nothing to learn or map. Point "
+        "data.path at the intended images (a folder of copies, or of one flat colour?)"
     )
 
 
@@ -146,6 +174,7 @@ def finish(
     attributes_out,
     summary_out,
     extra: dict | None = None,
+    notes: list[tuple[int, str]] = (),
 ) -> dict:
     """Stop on corrupt images (by `on_corrupt`) or drop them; write the array, the table and
     the summary."""
@@ -154,12 +183,14 @@ def finish(
     bad_rows = [r for r, _ in failures]
     bad_ids = [names[r] for r in bad_rows]
     report_failures(failures, names)
+    noted = report_notes(list(notes), names)
     if failures and spec.on_corrupt == "error":
         part.unlink()
         details = "; ".join(f"{names[r]} ({why})" for r, why in failures[:10])
         raise ZatlasError(f"{len(failures)} corrupt image(s) in {where}: {details}. {advice}")
     keep = publish(part, Path(images_out), n, bad_rows)
     table = table.iloc[keep].reset_index(drop=True)
+    check_variety(Path(images_out), table["image_id"].tolist(), where)
     table.to_parquet(attributes_out, index=False)
     summary = {
         "n_images": int(len(table)),
@@ -172,6 +203,7 @@ def finish(
         "images_per_second": round(n / seconds, 1) if seconds > 0 else None,
         "total_seconds": round(time.perf_counter() - t0, 3),
         "workers": workers,
+        "notes": {note: {"n": len(which), "first": which[:20]} for note, which in noted.items()},
         **(extra or {}),
     }
     Path(summary_out).write_text(json.dumps(summary, indent=2))

@@ -48,7 +48,6 @@ from zatlas.report.summary import (
     headline_verdicts,
     structure_verdicts,
     summary_by_quantity,
-    summary_table,
 )
 
 __all__ = [
@@ -87,7 +86,6 @@ __all__ = [
     "rule_runtimes",
     "structure_verdicts",
     "summary_by_quantity",
-    "summary_table",
     "table_html",
     "training_devices",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zatlas.stages.registry import RULE_ALIASES, report_stages, stage_names
+from zatlas.registry import RULE_ALIASES, report_stages, stage_names
 
 # Sections in page order: the stage registry's.
 TOPICS = {s.name: s.title for s in report_stages()}

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from zatlas.report.artifacts import Artifact, find_file, models_in, read_json
+from zatlas.report.artifacts import Artifact, find_file, read_json
 from zatlas.report.provenance import flatten
 
 
@@ -26,12 +26,14 @@ HEADLINE = (
     "type",
     "kl_factor",
     "radius_peak",
+    "radius_modes",
     "sqrt_z_dim",
     "peak_over_sqrt_z_dim",
     "radius_mean",
     "radius_std",
     "n_dominant_axes",
     "dominant_axes",
+    "n_multimodal_axes",
     "elbow_k",
     "logvar_mean",
     "abs_z_minus_mu_max",
@@ -51,78 +53,6 @@ def headline_table(arts: list[Artifact]) -> pd.DataFrame:
     frame = pd.read_csv(path)
     cols = [c for h in HEADLINE for c in frame if c == h or (h.endswith("_") and c.startswith(h))]
     return frame[list(dict.fromkeys(cols))]
-
-
-def summary_table(arts: list[Artifact], config: dict) -> pd.DataFrame:
-    """One row per model with the study's headline numbers; absent analyses leave NaN.
-    Computed once, by the compare stage, into compare.csv."""
-    z_dim = config.get("architecture", {}).get("z_dim")
-    rows = []
-    for model in models_in(arts, config):
-        spec = config.get("models", {}).get(model, {})
-        row: dict = {"model": model, "type": spec.get("type", "")}
-        row["kl_factor"] = spec.get("kl_factor") if spec.get("type") == "vae" else None
-        radius = find_file(arts, "radius", model, "summary.json")
-        if radius:
-            rs = read_json(radius)
-            sqrt_z = rs.get("gaussian_expectation") or (math.sqrt(z_dim) if z_dim else None)
-            row["radius_peak"] = rs.get("peak")
-            row["sqrt_z_dim"] = sqrt_z
-            if rs.get("peak") is not None and sqrt_z:
-                row["peak_over_sqrt_z_dim"] = rs["peak"] / sqrt_z
-            row["radius_mean"] = rs.get("mean")
-            row["radius_std"] = rs.get("std")
-        dominant = find_file(arts, "axes", model, "dominant.csv")
-        if dominant:
-            dom = pd.read_csv(dominant)
-            row["n_dominant_axes"] = len(dom)
-            row["dominant_fwhm_median"] = float(dom["fwhm"].median()) if len(dom) else None
-            row["dominant_axes"] = (
-                ", ".join(
-                    f"{int(r['axis'])} (centre {r['center']:.2f}, FWHM {r['fwhm']:.2f})"
-                    for _, r in dom.head(5).iterrows()
-                )
-                or "none"
-            )
-        axes = find_file(arts, "axes", model, "summary.json")
-        if axes:
-            ax = read_json(axes)
-            row["scale"], row["scale_unit"] = ax.get("scale"), ax.get("unit")
-            if ax.get("median_fwhm") and row.get("dominant_fwhm_median") is not None:
-                row["dominant_width_ratio"] = row["dominant_fwhm_median"] / ax["median_fwhm"]
-        inertia = find_file(arts, "kmeans", model, "summary.json")
-        if inertia:
-            row["elbow_k"] = read_json(inertia).get("elbow_k")
-        vae = find_file(arts, "vae_stats", model, "stats.json")
-        if vae:
-            vs = read_json(vae)
-            row["logvar_mean"] = vs.get("logvar_mean")
-            row["abs_z_minus_mu_max"] = vs.get("abs_z_minus_mu_max")
-            row["radius_rel_diff_mean"] = vs.get("radius_rel_diff_mean")
-        dims = find_file(arts, "intrinsic_dim", model, "summary.json")
-        if dims:
-            ds = read_json(dims)
-            for key, value in ds.items():
-                if key.lower().startswith("twonn") and key.endswith(("_data", "_null")):
-                    row[f"intrinsic_dim_{key.lower()}"] = value
-            row["active_units"] = ds.get("active_units")
-        train = find_file(arts, "train", model, "train.json")
-        if train:
-            final = read_json(train).get("final", {})
-            row["val_reco_loss"] = final.get("val_reco_loss")
-            row["final_loss"] = final.get("loss")
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    verdicts = structure_verdicts(arts)
-    if verdicts is not None and "statistic" in verdicts:
-        overall = verdicts[verdicts["statistic"] == "overall"]
-        verdicts = verdicts if overall.empty else overall
-    if verdicts is not None and "verdict" in verdicts and "model" in verdicts and not frame.empty:
-        joined = verdicts.groupby("model")["verdict"].agg(
-            lambda v: "; ".join(dict.fromkeys(map(str, v)))
-        )
-        frame["structure_verdict"] = frame["model"].map(joined)
-    return frame
 
 
 def summary_by_quantity(summary: pd.DataFrame) -> pd.DataFrame:
@@ -179,13 +109,21 @@ def findings(summary: pd.DataFrame) -> list[str]:
             if pd.notna(r.get("peak_over_sqrt_z_dim")):
                 text += f", {r['peak_over_sqrt_z_dim']:.2f} × √z_dim = {r['sqrt_z_dim']:.3g}"
             bits.append(text)
+        elif isinstance(r.get("radius_modes"), str):
+            modes = ", ".join(r["radius_modes"].split())
+            bits.append(f"the radius density has several modes ({modes}): no single peak")
         if pd.notna(r.get("n_dominant_axes")):
             n = int(r["n_dominant_axes"])
-            axes = re.findall(r"(\d+) \(centre", str(r.get("dominant_axes", "")))
+            axes = re.findall(r"(\d+) \((?:centre|\d+ modes)", str(r.get("dominant_axes", "")))
             listed = ": " + ", ".join(axes) + (", …" if n > len(axes) else "") if n else ""
             bits.append(f"{n} dominant ax{'is' if n == 1 else 'es'}{listed}")
             if n:
                 bits.append("axis centres and FWHM from a kernel density, bin-free")
+        if pd.notna(r.get("n_multimodal_axes")) and int(r["n_multimodal_axes"]):
+            k = int(r["n_multimodal_axes"])
+            bits.append(
+                f"{k} ax{'is' if k == 1 else 'es'} with several modes (no single centre or FWHM)"
+            )
         if pd.notna(r.get("logvar_mean")):
             bits.append(f"mean logvar {r['logvar_mean']:.3g}")
         if pd.notna(r.get("abs_z_minus_mu_max")):

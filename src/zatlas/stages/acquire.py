@@ -1,6 +1,9 @@
 """acquire: fill resources/<dataset>/ with the data set's raw files (or, for a folder of
 your own images, its manifest) and write the record of where they came from (source,
-verification, every attempt, counts) and their checksums."""
+verification, every attempt, counts) and their checksums.
+
+A folder's record depends on its content alone (its `fingerprint` input changes when an
+image does), never on a run's settings: every config on the same folder shares it."""
 
 from __future__ import annotations
 
@@ -12,13 +15,13 @@ from zatlas.stages.files import write_json
 def run(
     source,
     dataset: str,
-    n_images: int,
-    seed: int,
-    sources=("gdrive", "kaggle", "huggingface"),
+    # only what the record depends on is passed (common.smk's acquire_settings): a synthetic
+    # set's size and seed, a folder's path and content fingerprint, CelebA's sources
+    n_images=None,
+    seed=None,
+    sources=None,
     path=None,
-    attributes=None,
-    splits=None,
-    split_fractions=(0.8, 0.1, 0.1),
+    fingerprint=None,
 ) -> None:
     from zatlas.data.celeba import md5sum
 
@@ -34,9 +37,12 @@ def run(
             "md5": {p.name: md5sum(p) for p in (layout.zip, layout.partition, layout.attributes)},
         }
     elif dataset == "folder":
+        from zatlas.data.container import NO_LIMITS
         from zatlas.data.folder import acquire_folder
 
-        record = acquire_folder(path, out_dir, attributes, splits, split_fractions, seed)
+        # data.max_image_mb and max_total_mb were checked with the fingerprint, when the
+        # workflow was parsed: as params here they would tie the shared record to a setting
+        record = acquire_folder(path, out_dir, NO_LIMITS)
     else:
         from zatlas.data.celeba import acquire_celeba
 

@@ -20,9 +20,9 @@ def run(
     center_threshold,
     width_factor,
     max_plotted,
-    scale="relative",
+    scale,
 ) -> None:
-    from zatlas.plots.figures import plot_axes_all, plot_axes_dominant
+    from zatlas.plots.axes import plot_axes_all, plot_axes_dominant
 
     zs = load(z)
     # the bin is a length like the threshold: relative to the spread unless absolute
@@ -48,6 +48,9 @@ def run(
             "n_dominant": len(dom),
             "n_off_center": int(dom["off_center"].sum()),
             "n_broad": int(dom["broad"].sum()),
+            # axes with more than one mode: no centre or FWHM (NaN in table.csv)
+            "n_multimodal": int((per_axis["n_modes"] > 1).sum()),
+            "mode_method": "KDE at Silverman's bandwidth; modes by prominence and excess mass",
         },
     )
     plot_axes_all(

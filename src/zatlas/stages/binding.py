@@ -78,14 +78,33 @@ def arguments(func: Callable, rule: str, sections: Mapping[str, Mapping], implic
     return kwargs
 
 
+def stage_of(rule: str) -> str:
+    """The stage a rule runs: the stage of its name, or of the registry's alias of that name
+    (encode_vae runs encode); under a module's prefix (`use rule * from zatlas as
+    zatlas_*`), the longest such name that the rule's name ends with after an underscore."""
+    from zatlas.registry import BY_NAME, RULE_ALIASES
+
+    names = {n: n for n in BY_NAME} | {a: n for n, al in RULE_ALIASES.items() for a in al}
+    if rule in names:
+        return names[rule]
+    ends = [n for n in names if rule.endswith(f"_{n}")]
+    if not ends:
+        raise BindingError(
+            f"rule '{rule}' runs no stage: its name is no stage of zatlas.registry "
+            f"({', '.join(names)}), with or without a module prefix"
+        )
+    return names[max(ends, key=len)]
+
+
 def bind(smk, stage: str | None = None):
-    """Run the stage of the Snakemake job `smk` (module `zatlas.stages.<rule>` unless
+    """Run the stage of the Snakemake job `smk` (the stage its rule's name says, unless
     `stage` names another), with its output in the job's log."""
     rule = smk.rule
-    module = importlib.import_module(f"zatlas.stages.{stage or rule}")
+    stage = stage or stage_of(rule)
+    module = importlib.import_module(f"zatlas.stages.{stage}")
     sections = {
         what: _named(getattr(smk, what), what, rule) for what in ("input", "output", "params")
     }
     implicit = {**_named(smk.wildcards, "wildcard", rule), "threads": smk.threads}
     kwargs = arguments(module.run, rule, sections, implicit)
-    return run_stage(module.run, smk.log[0] if smk.log else None, name=stage or rule, **kwargs)
+    return run_stage(module.run, smk.log[0] if smk.log else None, name=stage, **kwargs)

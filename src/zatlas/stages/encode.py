@@ -5,7 +5,7 @@ from __future__ import annotations
 from zatlas.stages.files import limit_threads
 
 
-def run(images, encoder, z, mu=None, logvar=None, eps_clip=5.0, seed=0, threads=1) -> None:
+def run(images, encoder, z, mu=None, logvar=None, eps_clip=None, seed=0, threads=1) -> None:
     from zatlas.encoding import encode_images
 
     limit_threads(threads, tensorflow=True)

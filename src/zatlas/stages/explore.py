@@ -24,7 +24,7 @@ def model_points(
     kmeans_points,
     max_points,
     seed,
-    neighbours=8,
+    neighbours,
     threads=1,
 ):
     """One model's table of points: its t-SNE views, its PC planes on the same faces, each
@@ -39,6 +39,8 @@ def model_points(
     views = {}
     for variant, path in zip(variants, embeddings, strict=True):
         emb = pd.read_csv(path)
+        if emb.empty:  # a t-SNE that could not run (its summary says why): no view
+            continue
         views[f"t-SNE {variant}"] = (emb["index"].to_numpy(), emb[["x", "y"]].to_numpy())
     shown = (
         np.unique(np.concatenate([r for r, _ in views.values()]))
@@ -80,7 +82,7 @@ def run(
     sheet_px: int,
     quality: int,
     seed: int,
-    neighbours: int = 8,
+    neighbours: int,
     threads: int = 1,
     images=None,
 ) -> None:

@@ -54,3 +54,21 @@ def limit_threads(threads: int, tensorflow: bool = False) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(1)
         except RuntimeError as exc:  # TensorFlow already ran an op in this process
             print(f"[zatlas] TensorFlow threads left as they were: {exc}", flush=True)
+
+
+def write_not_run(reason: str, figures, title_text: str, summary, record: dict, tables=None):
+    """An analysis that cannot run on its input still writes every output, saying why: the
+    figures show the reason, the summary holds it as `not_run`, the tables have their
+    columns and no rows (or the rows given). The report then shows it in place of results."""
+    import pandas as pd
+
+    from zatlas.plots.not_run import plot_not_run
+
+    print(f"[zatlas] not run: {reason}", flush=True)
+    for path in figures:
+        plot_not_run(reason, title_text, path)
+    for path, frame in (tables or {}).items():
+        (frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(columns=frame)).to_csv(
+            path, index=False
+        )
+    write_json(summary, {**record, "not_run": reason})

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    dims = cfg["analysis"].get("intrinsic_dim")
+    if dims and max(dims["mle_k"]) >= min(n, dims["max_points"]):
+        return [
+            f"config key 'analysis.intrinsic_dim.mle_k': {max(dims['mle_k'])} neighbours need "
+            f"more than the {min(n, dims['max_points'])} points available"
+        ]
+    return []
 
 
 def run(
@@ -26,7 +40,7 @@ def run(
     of E[z | x] (mu for a VAE, z for an AE)."""
     from zatlas.analysis import intrinsic_dim as idim
     from zatlas.analysis.active_units import active_units
-    from zatlas.analysis.structure import matched_gaussian
+    from zatlas.analysis.nulls import matched_gaussian
     from zatlas.errors import ZatlasError
     from zatlas.plots.intrinsic_dim import plot_dimensions
 

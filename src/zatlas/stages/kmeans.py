@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
-from zatlas.analysis import kmeans as kmeans_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    problems = []
+    km = cfg["analysis"]["kmeans"]
+    if km["k_min"] > km["k_max"]:
+        problems.append("config key 'analysis.kmeans.k_min': larger than k_max")
+    if km["k_max"] >= min(n, km["max_points"] or n):
+        problems.append(
+            f"config key 'analysis.kmeans.k_max': {km['k_max']} clusters need more points than "
+            f"the {min(n, km['max_points'] or n)} available"
+        )
+    return problems
 
 
 def run(
@@ -23,18 +39,25 @@ def run(
     n_seeds,
     max_points,
     seed,
-    fit_points=20_000,
-    max_iter=300,
-    refine_iter=3,
+    fit_points,
+    max_iter,
+    refine_iter,
     threads: int = 1,
 ) -> None:
-    from zatlas.plots.figures import plot_inertia
+    from zatlas.analysis import kmeans as kmeans_an
+    from zatlas.plots.kmeans import plot_kmeans
 
     limit_threads(threads)
     zs = load(z)
     idx = subset(len(zs), max_points or len(zs), seed)
     ks = list(range(k_min, k_max + 1, k_step))
     x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
+    why = latent_problem(x, max(ks) + 1, f"k-means up to k = {max(ks)}")
+    if why:
+        record = {"model": model, "n_points": int(len(idx)), "elbow_k": None, "per_k": []}
+        label = title(model, "k-means inertia")
+        write_not_run(why, [figure], label, summary, record, {sweep: ["k", "seed", "inertia"]})
+        return
     start = time.perf_counter()
     table = kmeans_an.inertia_sweep(
         x, ks, [seed + i for i in range(n_seeds)], fit_points, max_iter, refine_iter
@@ -56,4 +79,4 @@ def run(
             "per_k": stats.to_dict(orient="records"),
         },
     )
-    plot_inertia(stats, elbow, title(model, "k-means inertia"), figure)
+    plot_kmeans(stats, elbow, title(model, "k-means inertia"), figure)

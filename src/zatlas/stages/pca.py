@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,27 @@ from zatlas.analysis import pca as pca_an
 from zatlas.analysis import scale as scale_an
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title, write_json
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    problems = []
+    z_dim, pca = cfg["architecture"]["z_dim"], cfg["analysis"]["pca"]
+    n_pcs = min(n, z_dim)
+    for i, plane in enumerate(pca["planes"]):
+        if max(plane) > n_pcs or plane[0] == plane[1]:
+            problems.append(
+                f"config key 'analysis.pca.planes[{i}]': {plane} needs two different components "
+                f"<= {n_pcs} (min of z_dim and the number of images)"
+            )
+    for i, plane in enumerate(pca.get("axis_planes") or []):
+        if max(plane) >= z_dim or plane[0] == plane[1]:
+            problems.append(
+                f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
+                f"0-based axes below z_dim = {z_dim}"
+            )
+    return problems
 
 
 def run(
@@ -26,13 +49,13 @@ def run(
     zooms,
     max_points,
     seed,
-    axis_planes=None,
+    axis_planes,
+    scale,
     threads: int = 1,
-    scale="relative",
 ) -> None:
     """PC planes and planes of original axes (by default the two most dominant ones)."""
     from zatlas.errors import ConfigError
-    from zatlas.plots.figures import plot_pca_variance, plot_planes
+    from zatlas.plots.pca import plot_pca_variance, plot_planes
 
     limit_threads(threads)
     zs = load(z)

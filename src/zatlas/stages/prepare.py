@@ -20,20 +20,34 @@ def run(
     n_images,
     on_corrupt: str,
     workers: int,
-    seed: int = 0,
-    attribute_file=None,
-    splits=None,
-    split_fractions=(0.8, 0.1, 0.1),
+    seed: int,
+    attribute_file,
+    splits,
+    split_fractions,
+    fingerprints=None,  # the attribute and split files' content: they decide a rerun
     threads: int = 1,
 ) -> None:
     from zatlas.data.prepare import PrepareSpec, prepare_celeba_layout
 
     if dataset == "folder":
+        from zatlas.data.container import NO_LIMITS
         from zatlas.data.folder import prepare_folder
 
         spec = PrepareSpec(image_size, crop, n_images, on_corrupt, workers or threads)
+        # data.max_image_mb and max_total_mb were checked with the folder's fingerprint when
+        # the workflow was read; as params they would rerun every run's prepare
+        limits = NO_LIMITS
         result = prepare_folder(
-            source, images, attributes, summary, spec, attribute_file, splits, split_fractions, seed
+            source,
+            images,
+            attributes,
+            summary,
+            spec,
+            attribute_file,
+            splits,
+            split_fractions,
+            seed,
+            limits,
         )
     else:
         crop = CELEBA_CROP if crop is None else crop

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from zatlas.analysis import radius as radius_an
 from zatlas.stages.files import load, title, write_json
 
 
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    problems = []
+    for i, shell in enumerate(cfg["analysis"]["radius"]["shells"]):
+        if shell[0] >= shell[1]:
+            problems.append(f"config key 'analysis.radius.shells[{i}]': lower bound >= upper")
+    return problems
+
+
 def run(z, densities, summary, figure, model: str, bin_widths, shells) -> None:
-    from zatlas.plots.figures import plot_radius
+    from zatlas.plots.radius import plot_radius
 
     zs = load(z)
     r = radius_an.radii(zs)

@@ -3,12 +3,29 @@ reconstructions of real images."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from zatlas.analysis import samples as samples_an
 from zatlas.analysis.subsample import subset
 from zatlas.stages.files import limit_threads, load, title
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
+    images), each naming its key; run by config.validate_config when the config is read."""
+    problems = []
+    samples = cfg["analysis"]["samples"]
+    if samples["n_reconstructions"] > n:
+        problems.append(f"config key 'analysis.samples.n_reconstructions': more than {n} images")
+    names = [d["name"] for d in samples["distributions"]]
+    if len(set(names)) != len(names):
+        problems.append("config key 'analysis.samples.distributions': names must be unique")
+    for i, dist in enumerate(samples["distributions"]):
+        if dist["kind"] == "uniform" and dist["low"] >= dist["high"]:
+            problems.append(f"config key 'analysis.samples.distributions[{i}]': low >= high")
+    return problems
 
 
 def run(
@@ -26,8 +43,9 @@ def run(
     seed,
     threads: int = 1,
 ) -> None:
+    from zatlas.analysis import samples as samples_an
     from zatlas.encoding import decode_points, load_model
-    from zatlas.plots.figures import plot_image_grid
+    from zatlas.plots.samples import plot_image_grid
 
     limit_threads(threads, tensorflow=True)
     zs = load(z)

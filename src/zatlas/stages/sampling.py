@@ -15,7 +15,7 @@ def run(
     encoder,
     decoder,
     table,
-    samples_figure,
+    decoded_figure,
     scores_figure,
     model: str,
     n_decoded: int,
@@ -69,7 +69,7 @@ def run(
             }
         )
     pd.DataFrame(rows).to_csv(table, index=False)
-    plot_image_rows(images, title(model, "decoded from each sampling strategy"), samples_figure)
+    plot_image_rows(images, title(model, "decoded from each sampling strategy"), decoded_figure)
     plot_sampling_scores(
         scores, cycles, scorer.within, title(model, "sampling strategies"), scores_figure
     )

@@ -6,12 +6,14 @@ marginal of each plane; all p-values corrected for the number of tests."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.scale import lengths
 from zatlas.analysis.subsample import subset
-from zatlas.stages.files import limit_threads, load, title, write_json
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
 
 
 def _pc_planes(x: np.ndarray, zs: np.ndarray, planes) -> dict:
@@ -50,8 +52,8 @@ def run(
     tsne_iter: int,
     tsne_schedule: str,
     seed: int,
+    scale: str,
     threads: int = 1,
-    scale: str = "relative",
 ) -> None:
     from zatlas.analysis import verdicts as vd
     from zatlas.analysis.nulls import matched_gaussian
@@ -73,6 +75,15 @@ def run(
     )
     zs = load(z)
     x = np.asarray(zs[subset(len(zs), max_points, seed)], dtype=np.float32)
+    why = latent_problem(x, max(nn_k + 2, 10), "the structure tests")
+    if why:
+        verdict = pd.DataFrame([{"model": model, "statistic": "overall", "verdict": "not run"}])
+        verdict["reason"] = why
+        tables = {nn_table: [], void_table: [], verdicts: verdict}
+        record = {"model": model, "n_points": int(len(x)), "z_dim": int(x.shape[1])}
+        label = title(model, "structure against its nulls")
+        write_not_run(why, [figure, tsne_figure], label, summary, record, tables)
+        return
     planes_xy = _pc_planes(x, zs, planes)
     # the pca stage's windows: sides in units of the median per-axis spread unless absolute
     sides = lengths(zooms, scale, x.std(axis=0))

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from zatlas.config import ModelSpec, TrainSpec
 from zatlas.stages.files import limit_threads, title
+
+
+def check_config(cfg: Mapping, n: int) -> list[str]:
+    """Cross-field problems of the models this stage builds (`models`, `architecture`,
+    `data.image_size`), each naming its key; run by config.validate_config."""
+    problems = []
+    factor = 2 ** len(cfg["architecture"]["filters"])
+    if cfg["data"]["image_size"] % factor:
+        problems.append(
+            f"config key 'data.image_size': {cfg['data']['image_size']} must be a multiple of "
+            f"{factor} (2 to the number of encoder layers in 'architecture.filters')"
+        )
+    for name, model in cfg["models"].items():
+        if model["type"] == "ae" and model.get("kl_factor", 1.0) != 1.0:
+            problems.append(f"config key 'models.{name}.kl_factor': an 'ae' model has no KL term")
+    return problems
 
 
 def run(
@@ -24,7 +41,7 @@ def run(
     models: list[str] | None = None,
     threads: int = 1,
 ) -> None:
-    from zatlas.plots.figures import plot_history
+    from zatlas.plots.train import plot_history
     from zatlas.training import train_model
 
     limit_threads(threads, tensorflow=True)

@@ -10,17 +10,11 @@ import pandas as pd
 
 from zatlas.analysis import pca as pca_an
 from zatlas.analysis import tsne as tsne_an
+from zatlas.analysis.degenerate import latent_problem
 from zatlas.analysis.subsample import subset
-from zatlas.analysis.umap import run_umap
-from zatlas.stages.files import limit_threads, load, title, write_json
-
-
-def variants(n_total: int, n_points, pca_components) -> dict[str, tuple[int, int | None]]:
-    """t-SNE's subsets: every size on z, and each PCA size on the first size."""
-    counts = sorted({min(n, n_total) for n in n_points})
-    out = {f"z-n{n}": (n, None) for n in counts}
-    out.update({f"pca{c}-n{counts[0]}": (counts[0], c) for c in pca_components})
-    return out
+from zatlas.analysis.umap import enable_numba_cache, run_umap
+from zatlas.stages.files import limit_threads, load, title, write_json, write_not_run
+from zatlas.stages.tsne import subsets
 
 
 def run(
@@ -36,13 +30,25 @@ def run(
     recall_queries: int,
     seed: int,
     threads: int = 1,
+    numba_cache=None,
 ) -> None:
+    """`numba_cache`: a folder for umap-learn's compiled functions, reused by every later
+    UMAP job (None: compile in every process)."""
     from zatlas.plots.umap import plot_embeddings
 
     limit_threads(threads)
+    if numba_cache is not None:
+        enable_numba_cache(numba_cache)
     zs = load(z)
+    first = np.asarray(zs[subset(len(zs), min(n_points), seed)], dtype=np.float32)
+    why = latent_problem(first, n_neighbors + 2, f"UMAP with {n_neighbors} neighbours")
+    if why:
+        record = {"model": model, "n_neighbors": n_neighbors, "min_dist": min_dist}
+        columns = ["variant", "index", "x", "y"]
+        write_not_run(why, [figure], title(model, "UMAP"), summary, record, {embeddings: columns})
+        return
     rows, frames, shown = [], [], {}
-    for name, (n, comps) in variants(len(zs), n_points, pca_components).items():
+    for name, (n, comps) in subsets(len(zs), n_points, pca_components).items():
         idx = subset(len(zs), n, seed)
         x = np.asarray(zs[idx], dtype=np.float32)
         start = time.perf_counter()

@@ -10,7 +10,7 @@ from zatlas.stages.files import load, title, write_json
 
 
 def run(z, mu, logvar, table, summary, figure, model: str) -> None:
-    from zatlas.plots.figures import plot_vae_stats
+    from zatlas.plots.vae_stats import plot_vae_stats
 
     zs, mus, lvs = load(z), load(mu), load(logvar)
     stats = vae_statistics(zs, mus, lvs)

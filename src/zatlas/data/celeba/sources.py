@@ -45,7 +45,7 @@ def _bad_local(path: Path, why: str) -> str:
     return (
         f"{path} does not verify as CelebA: {why}. Files there are never deleted or "
         "overwritten by the pipeline: replace the bad file with the right one (see the "
-        "checksums in README.md, 'Real CelebA'), or delete it to let the pipeline download it. "
+        "checksums in docs/data.md, 'Real CelebA'), or delete it to let the pipeline download it. "
         "(A subset of CelebA is accepted when every image in it verifies.)"
     )
 

@@ -1,0 +1,72 @@
+"""Cost models of the rules whose cost does not grow like "N x pixels" (benchmarks/full_scale.py).
+
+A reduced rehearsal (20,000 faces at 64 px) cannot be scaled linearly to the full study:
+
+- **train**: a convolutional model's cost per image does not follow its pixel count from
+  64 px to 96 px (the layer shapes, and how well the kernels fill the vector units, change
+  with the size), so the rate is measured at the target size on a few batches
+  (`images x epochs x CPU-seconds per image`, per model kind);
+- **kmeans**: each fit converges on a fixed subset of `fit_points` points whatever N is,
+  then runs `refine_iter` Lloyd steps (and one inertia pass) on all N points: only that part
+  grows with N. Its cost per point is measured with the stage's own Lloyd step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def train_cpu_s(n_train: int, epochs: int, cpu_s_per_image: float) -> float:
+    """CPU seconds to train one model: every training image once per epoch."""
+    return n_train * epochs * cpu_s_per_image
+
+
+@dataclass(frozen=True)
+class KMeansSweep:
+    """The fits of one model's sweep: k values x seeds, each fit on min(N, fit_points)."""
+
+    ks: tuple[int, ...]
+    n_seeds: int
+    fit_points: int | None
+    refine_iter: int
+
+    def subset(self, n: int, k: int) -> int:
+        if self.fit_points is None:
+            return n
+        return min(n, max(self.fit_points, 10 * k))  # as analysis.kmeans.fit_kmeans
+
+    def full_passes(self, n: int, k: int) -> int:
+        """Lloyd-step-sized passes over all N points: the refinement and the inertia
+        (none when the subset is all the points: the fit's own iterations cover them)."""
+        return self.refine_iter + 1 if self.subset(n, k) < n else 1
+
+
+def kmeans_cpu_s(
+    measured: KMeansSweep,
+    measured_cpu_s: float,
+    n_measured: int,
+    full: KMeansSweep,
+    n_full: int,
+    step_cpu_s,
+) -> float:
+    """One model's sweep `full` at `n_full` points from the cost of the sweep `measured`
+    at `n_measured` points.
+
+    step_cpu_s(k) is the CPU seconds of one Lloyd step per point at k clusters. The
+    measured cost minus its passes over all points is the subset fits' cost; it scales with
+    the points the fits see (the same at both N once N >= fit_points, for the same k and
+    seeds); the passes over all points are added at n_full."""
+
+    def passes(sweep: KMeansSweep, n: int) -> float:
+        return sum(sweep.n_seeds * sweep.full_passes(n, k) * n * step_cpu_s(k) for k in sweep.ks)
+
+    def fitted(sweep: KMeansSweep, n: int) -> float:  # points x k the subset fits see
+        return sum(sweep.n_seeds * sweep.subset(n, k) * k for k in sweep.ks)
+
+    subset_part = max(measured_cpu_s - passes(measured, n_measured), 0.0)
+    return subset_part * fitted(full, n_full) / fitted(measured, n_measured) + passes(full, n_full)
+
+
+def within(estimate: float, reference: float, tolerance: float = 0.25) -> bool:
+    """Whether an estimate lands within `tolerance` (relative) of the measured reference."""
+    return abs(estimate - reference) <= tolerance * reference

@@ -1,3 +1,0 @@
-from zatlas.stages import bind
-
-bind(snakemake)
