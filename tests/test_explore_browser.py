@@ -279,3 +279,43 @@ def test_the_smoke_runs_explorer_answers_hover_and_selection(smoke_run, open_pag
     e.page.wait_for_function("() => zatlas.nb && document.querySelector('#neighbours figure')")
     index = (explore / "index.html").read_text()
     assert 'href="ae.html"' in index and 'href="vae_tiny.html"' in index
+
+
+def test_a_run_without_images_shows_its_metadata_and_ids(open_page, tmp_path):
+    """data.dataset: none: items with a category and a number, one view, no neighbours;
+    no thumbnails are written, the card lists the metadata, the selection names the items."""
+    from zatlas.explore.build import write_explorer
+    from zatlas.explore.points import assemble, classify_columns
+
+    n = 50
+    attrs = pd.DataFrame(
+        {
+            "image_id": [f"item{i}" for i in range(n)],
+            "split": "all",
+            "kind": np.where(np.arange(n) < 20, "left", "right"),
+            "score": np.arange(n) * 0.5,
+        }
+    )
+    kinds = classify_columns(attrs, ["kind", "score"])
+    assert kinds == {"flags": [], "numeric": ["score"], "categorical": ["kind"]}
+    grid = np.stack([np.arange(n) % 10, np.arange(n) // 10], 1).astype(np.float32)
+    pts = assemble(
+        {"t-SNE": (np.arange(n), grid)},
+        attrs,
+        kinds["flags"],
+        np.ones(n),
+        np.zeros(n),
+        kinds["numeric"],
+        kinds["categorical"],
+    )
+    summary = write_explorer(tmp_path / "explore", None, {"emb": pts})
+    assert (summary["thumbnails"], summary["sheets"]) == (0, 0)
+    assert not (tmp_path / "explore" / "thumbs").exists()
+    e = open_page(tmp_path / "explore" / "emb.html", 1366, 768)
+    state = e.hover(0, 7, 2, "item27")  # item 27 sits at (7, 2)
+    assert state["src"] is None and "no image" in state["card"], state
+    assert "right" in state["card"] and "13.5" in state["card"], state["card"]
+    # the box x in (2.5, 4.5), y in (0.5, 1.5) holds items 13 and 14: the grid names them
+    assert e.box_select(0, 2.5, 0.5, 4.5, 1.5)["indices"] == [13, 14]
+    grid = "() => [...document.querySelectorAll('#selection-grid .thumb')].map(t => t.textContent)"
+    assert e.eval(grid) == ["item13", "item14"]

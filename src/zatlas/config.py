@@ -22,6 +22,7 @@ from zatlas.data.dataset import (
     recorded_celeba_count,
 )
 from zatlas.errors import ConfigError
+from zatlas.external.spec import external_problems, none_rows
 from zatlas.registry import STAGES
 
 SYNTHETIC_DEFAULT_N = 2_000
@@ -72,6 +73,9 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
         raise ConfigError("invalid config:\n  " + "\n  ".join(_describe(e) for e in errors))
     expand_paths(resolved)
     problems = data_problems(resolved)
+    if not problems:  # models of type external (their own checks, beside their code)
+        images = None if resolved["data"]["dataset"] == "none" else n_available(resolved)
+        problems = external_problems(resolved, images)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     fill_attribute_defaults(resolved, config)
@@ -82,6 +86,8 @@ def validate_config(config: Mapping, schema_path: str | Path) -> dict:
 def n_available(config: Mapping) -> int:
     """Number of images the run will have (known at parse time, before any data exists)."""
     data = config["data"]
+    if data["dataset"] == "none":
+        return none_rows(config)
     if data["dataset"] == "synthetic":
         return data["n_images"] or SYNTHETIC_DEFAULT_N
     if data["dataset"] == "folder":
@@ -109,6 +115,8 @@ def dataset_name(cfg: Mapping) -> str:
     """The folder under resources/ that holds the data set's record: one per data set, so
     switching between data sets never mixes their records."""
     data = cfg["data"]
+    if data["dataset"] == "none":
+        return "none"
     if data["dataset"] == "synthetic":
         return f"synthetic_n{n_available(cfg)}_seed{cfg['seed']}"
     if data["dataset"] == "folder":

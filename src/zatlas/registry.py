@@ -31,8 +31,12 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("acquire", "Data source", "run", report=False, config="data"),
     Stage("prepare", "Data", "run", config="data"),
+    # a run without images: the table of its rows (ids, metadata)
+    Stage("metadata", "Metadata", "run", report=False, config="data"),
     Stage("train", "Training curves", "model", checked=True, config="training"),
     Stage("encode", "Encoding", "model", report=False, config="architecture"),
+    # a model trained elsewhere: its given latents, checked, in place of train -> encode
+    Stage("ingest", "Given latents", "model", report=False, config="models"),
     # the blog's analyses
     Stage("radius", "Number density vs radius", "model", checked=True),
     Stage("axes", "Number density along the axes", "model"),
@@ -59,7 +63,7 @@ STAGES: tuple[Stage, ...] = (
 
 BY_NAME = {s.name: s for s in STAGES}
 # Rules that run a stage under another name (its benchmarks sort with the stage's).
-RULE_ALIASES = {"encode": ("encode_vae",)}
+RULE_ALIASES = {"encode": ("encode_vae",), "ingest": ("ingest_vae",)}
 
 
 def stage_names() -> list[str]:

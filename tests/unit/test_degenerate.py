@@ -171,15 +171,15 @@ def test_attributes_on_one_point_say_so(tmp_path, constant):
     assert pd.read_csv(out["table"]).columns.tolist() == ["attribute", "nmi", "ami"]
 
 
-def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
-    """One model's k-means summary says 'not run': its row says why, the other model's
-    inertia numbers and overlay stay."""
+def _compare(tmp_path, models: dict, trained: list) -> pd.DataFrame:
+    """compare.csv of `models` (ae2's k-means 'not run'); a training summary only for the
+    `trained` ones, as the rule lists them."""
     from zatlas.stages import compare
 
     inputs = {k: [] for k in ("radius_tables", "radius_summaries", "dominant", "axes", "kmeans")}
     inputs.update(vae=[], train=[], intrinsic_dim=[], structure=[])
     per_k = [{"k": k, "mean": 10.0 / k, "min": 9.0 / k, "max": 11.0 / k} for k in (2, 4)]
-    for model in ("ae", "ae2"):
+    for model in models:
         d = tmp_path / "results/r/analysis" / model
         for stage in ("radius", "axes", "kmeans", "train", "intrinsic_dim", "structure"):
             (d / stage).mkdir(parents=True)
@@ -206,7 +206,8 @@ def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
         inputs["dominant"].append(d / "axes/dominant.csv")
         inputs["axes"].append(d / "axes/summary.json")
         inputs["kmeans"].append(d / "kmeans/summary.json")
-        inputs["train"].append(d / "train/summary.json")
+        if model in trained:
+            inputs["train"].append(d / "train/summary.json")
         inputs["intrinsic_dim"].append(d / "intrinsic_dim/summary.json")
         inputs["structure"].append(d / "structure/verdicts.csv")
     out = tmp_path / "results/r/compare"
@@ -216,10 +217,26 @@ def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
         table=out / "compare.csv",
         figure=out / "radius.png",
         kmeans_figure=out / "kmeans.png",
-        models={"ae": {"type": "ae"}, "ae2": {"type": "ae"}},
+        models=models,
         vaes=[],
+        trained=trained,
         z_dim=4,
     )
-    table = pd.read_csv(out / "compare.csv").set_index("model")
+    return pd.read_csv(out / "compare.csv").set_index("model")
+
+
+def test_compare_names_a_kmeans_that_could_not_run(tmp_path):
+    """One model's k-means summary says 'not run': its row says why, the other model's
+    inertia numbers and overlay stay."""
+    table = _compare(tmp_path, {"ae": {"type": "ae"}, "ae2": {"type": "ae"}}, ["ae", "ae2"])
     assert table.loc["ae2", "kmeans_not_run"] == "all 240 latent rows are one point"
     assert table.loc["ae", "inertia_k2"] == 5.0 and pd.isna(table.loc["ae2", "inertia_k2"])
+
+
+def test_compare_reads_a_training_summary_only_for_the_models_trained_here(tmp_path):
+    """A model of type external has no training summary: the rule lists the trained
+    models' only, and compare pairs them with `trained`, not with every model."""
+    models = {"ae": {"type": "ae"}, "mine": {"type": "external", "z": "z.npy"}}
+    table = _compare(tmp_path, models, ["ae"])
+    assert table.loc["ae", "final_loss"] == 1.0 and pd.isna(table.loc["mine", "final_loss"])
+    assert table.loc["mine", "type"] == "external" and table.loc["mine", "inertia_k2"] == 5.0

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.folder_fixture import tree_digest, write_tiles
+from zatlas.data.attributes import discrete_attributes
 from zatlas.data.decode import PrepareSpec, decode_face
 from zatlas.data.folder import acquire_folder, prepare_folder
 from zatlas.data.folder_tables import seeded_split
@@ -157,10 +158,28 @@ def test_attribute_and_split_files(photos, tmp_path):
     assert table["split"].tolist() == [["train", "valid", "test", "test"][k % 4] for k in range(N)]
 
 
+def test_a_column_of_words_is_a_category_never_cut_into_bins(photos, tmp_path):
+    root, names = photos
+    attrs = tmp_path / "attributes.csv"
+    hair = [["blond", "dark", "red"][k % 3] for k in range(N)]
+    rows = "".join(f"{n},{h},{k * 1.5}\n" for k, (n, h) in enumerate(zip(names, hair, strict=True)))
+    attrs.write_text("image_id,hair,score\n" + rows)
+    _, _, table = prepare(acquire(root, tmp_path), tmp_path, attributes=attrs)
+    assert table["hair"].tolist() == hair and table["score"].dtype == np.float32
+    labels = discrete_attributes(table)
+    # three classes as they are; the continuous score in quartiles (6 images each)
+    assert labels["hair"].tolist() == hair
+    assert sorted(np.bincount(labels["score"].astype(int))) == [6, 6, 6, 6]
+
+
 @pytest.mark.parametrize(
     "kind, text, match",
     [
-        ("attributes", "image_id,Smiling\n{first},yes\n{ones}", r"line 2, column 'Smiling': 'yes'"),
+        (
+            "attributes",
+            "image_id,Smiling\n{first},-inf\n{ones}",
+            r"line 2, column 'Smiling': '-inf'",
+        ),
         ("attributes", "image_id,Smiling\n{ones}{first},nan\n", r"line 25, column 'Smiling'"),
         ("attributes", "image_id,Smiling\n{first},1\n", r"no row for 23 of the 24 images"),
         ("attributes", "image_id,Smiling\n{first},1,2\n", r"line 2: 3 fields, the header has 2"),

@@ -128,6 +128,10 @@ def test_every_rule_runs_the_one_script_and_has_a_stage_module_and_a_registry_en
 def test_a_rule_under_a_module_prefix_runs_its_stage():
     assert bind_module.stage_of("encode_vae") == "encode"
     assert bind_module.stage_of("zatlas_encode_vae") == "encode"
+    # the registry's aliases: one mechanism for every rule that runs another stage's module
+    assert bind_module.stage_of("ingest_vae") == "ingest"
+    assert bind_module.stage_of("zatlas_ingest_vae") == "ingest"
+    assert bind_module.stage_of("zatlas_metadata") == "metadata"
     assert bind_module.stage_of("zatlas_vae_stats") == "vae_stats"
     assert bind_module.stage_of("my_zatlas_samples") == "samples"
     assert bind_module.stage_of("zatlas_sampling") == "sampling"

@@ -70,6 +70,8 @@ rule sampling:
         logs("sampling/{model}.log"),
     benchmark:
         benchmarks("sampling/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(PLAN["sampling"]),
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
@@ -114,6 +116,7 @@ rule attributes:
 rule umap:
     input:
         z=latents("z"),
+        attributes=rules.prepare.output.attributes,
     output:
         embeddings="results/{run}/analysis/{model}/umap/embeddings.csv",
         summary="results/{run}/analysis/{model}/umap/summary.json",
@@ -133,6 +136,7 @@ rule umap:
         n_points=ANALYSIS["tsne"]["n_points"],
         pca_components=ANALYSIS["tsne"]["pca_components"],
         recall_queries=ANALYSIS["tsne"]["recall_queries"],
+        color_by=ANALYSIS["tsne"]["color_by"],
         seed=config["seed"],
         # umap-learn's compiled code, kept across jobs and runs like the downloads
         numba_cache="resources/numba-cache",
@@ -142,11 +146,11 @@ rule umap:
 
 rule kl_sweep:
     input:
-        z=expand(latents("z"), model=MODELS, allow_missing=True),
-        logvar=expand(latents("logvar"), model=VAES, allow_missing=True),
-        histories=expand(rules.train.output.history, model=MODELS, allow_missing=True),
+        z=expand(latents("z"), model=TRAINED, allow_missing=True),
+        logvar=expand(latents("logvar"), model=TRAINED_VAES, allow_missing=True),
+        histories=expand(rules.train.output.history, model=TRAINED, allow_missing=True),
         dimensions=expand(
-            rules.intrinsic_dim.output.summary, model=MODELS, allow_missing=True
+            rules.intrinsic_dim.output.summary, model=TRAINED, allow_missing=True
         ),
     output:
         table="results/{run}/kl_sweep/kl_sweep.csv",
@@ -158,8 +162,8 @@ rule kl_sweep:
     conda:
         "../../envs/zatlas.yaml"
     params:
-        models=config["models"],
-        vaes=VAES,
+        models={m: config["models"][m] for m in TRAINED},
+        vaes=TRAINED_VAES,
         z_dim=config["architecture"]["z_dim"],
     script:
         "../scripts/stage.py"

@@ -144,8 +144,8 @@ rule samples:
     input:
         z=latents("z"),
         images=rules.prepare.output.images,
-        encoder=rules.train.output.encoder,
-        decoder=rules.train.output.decoder,
+        encoder=encoder_file,
+        decoder=decoder_file,
     output:
         summary="results/{run}/analysis/{model}/samples/summary.csv",
         samples_figure=figure("results/{run}/analysis/{model}/samples/random_z.png"),
@@ -156,6 +156,8 @@ rule samples:
         logs("samples/{model}.log"),
     benchmark:
         benchmarks("samples/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(PLAN["samples"]),
     conda:
         "../../envs/zatlas.yaml"
     resources:

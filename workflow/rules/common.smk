@@ -11,6 +11,8 @@ from zatlas.config import (
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
+from zatlas.external.plan import plan as stage_plan
+from zatlas.external.spec import external_names, has_mu_logvar, trained_names
 from zatlas.stages.traversals import grid_names as traversal_grid_names
 from zatlas.stages.tsne import tsne_variants
 from zatlas.registry import BY_NAME, report_stages
@@ -42,8 +44,15 @@ def one_of(names):
 
 RUN = config["run"]
 MODELS = list(config["models"])
-VAES = [m for m, spec in config["models"].items() if spec["type"] == "vae"]
-AES = [m for m in MODELS if m not in VAES]
+# models with mu and logvar: trained VAEs and external models given both
+VAES = [m for m, spec in config["models"].items() if has_mu_logvar(spec)]
+TRAINED = trained_names(config)
+TRAINED_VAES = [m for m in TRAINED if config["models"][m]["type"] == "vae"]
+TRAINED_AES = [m for m in TRAINED if m not in TRAINED_VAES]
+EXTERNAL = external_names(config)
+EXTERNAL_VAES = [m for m in EXTERNAL if m in VAES]
+EXTERNAL_AES = [m for m in EXTERNAL if m not in VAES]
+IMAGES = config["data"]["dataset"] != "none"
 TSNE = tsne_variants(config)
 DATASET = dataset_name(config)
 try:
@@ -56,6 +65,8 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 ANALYSIS = config["analysis"]
+# which per-model stages run for which models; what is left out, and why (in the report)
+PLAN, LEFT_OUT = stage_plan(config, bool(attribute_names(config)))
 
 
 wildcard_constraints:
@@ -155,15 +166,59 @@ def latent_mean(wildcards):
     return f"results/{wildcards.run}/latents/{wildcards.model}/{name}.npy"
 
 
+def decoder_file(wildcards):
+    """The decoder of a model: the trained one, or the one an external model gives."""
+    spec = config["models"][wildcards.model]
+    if spec["type"] == "external":
+        return os.path.expanduser(spec["decoder"])
+    return f"results/{wildcards.run}/models/{wildcards.model}/decoder.keras"
+
+
+def encoder_file(wildcards):
+    """A trained model's encoder; none for an external model (its z rows are the codes)."""
+    if config["models"][wildcards.model]["type"] == "external":
+        return []
+    return f"results/{wildcards.run}/models/{wildcards.model}/encoder.keras"
+
+
+def images_file(wildcards):
+    """The run's image array; none in a run without images."""
+    return f"results/{wildcards.run}/data/images.npy" if IMAGES else []
+
+
+def source_record(wildcards):
+    return expand(rules.acquire.output.source, dataset=DATASET)[0] if IMAGES else []
+
+
+def external_inputs(wildcards):
+    """The user's files behind an external model (a change to one re-runs its ingest)."""
+    from zatlas.external.sources import split_key
+
+    spec = config["models"][wildcards.model]
+    keys = ("z", "mu", "logvar", "ids", "decoder")
+    return [str(split_key(str(spec[k]))[0]) for k in keys if spec.get(k)]
+
+
+def external_spec(wildcards):
+    return {
+        k: v for k, v in config["models"][wildcards.model].items() if k != "kl_factor"
+    }
+
+
 def report_inputs(wildcards):
     """Every figure and table of the stages the registry shows in the report."""
-    over = {"model": MODELS, "vae": VAES, "variant": MODELS, "run": [None]}
     files = []
     for stage in report_stages():
-        if stage.name == "attributes" and not attribute_names(config):
-            continue  # a folder data set without an attributes file
+        if stage.name == "kl_sweep" and not TRAINED:
+            continue
+        if stage.name in ("prepare", "acquire") and not IMAGES:
+            continue
+        if stage.per == "run":
+            chosen = [None]
+        else:
+            chosen = PLAN.get(stage.name, MODELS)
         outputs = list(getattr(rules, stage.name).output)
-        for model in over[stage.per]:
+        for model in chosen:
             for variant in TSNE if stage.per == "variant" else [None]:
                 names = {"run": wildcards.run, "model": model, "variant": variant}
                 files += [p.format(**names) for p in outputs]

@@ -6,7 +6,7 @@ rule traversals:
     input:
         z=latents("z"),
         axes_table=rules.axes.output.table,
-        decoder=rules.train.output.decoder,
+        decoder=decoder_file,
     output:
         table="results/{run}/analysis/{model}/traversals/change.csv",
         change_figure=figure("results/{run}/analysis/{model}/traversals/change.png"),
@@ -21,6 +21,8 @@ rule traversals:
         logs("traversals/{model}.log"),
     benchmark:
         benchmarks("traversals/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(PLAN["traversals"]),
     conda:
         "../../envs/zatlas.yaml"
     threads: 2
@@ -38,7 +40,7 @@ rule interpolations:
     input:
         z=latents("z"),
         attributes=rules.prepare.output.attributes,
-        decoder=rules.train.output.decoder,
+        decoder=decoder_file,
     output:
         table="results/{run}/analysis/{model}/interpolations/paths.csv",
         pairs="results/{run}/analysis/{model}/interpolations/pairs.csv",
@@ -48,6 +50,8 @@ rule interpolations:
         logs("interpolations/{model}.log"),
     benchmark:
         benchmarks("interpolations/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(PLAN["interpolations"]),
     conda:
         "../../envs/zatlas.yaml"
     threads: 4
@@ -65,7 +69,7 @@ rule interpolations:
 # pages load (copied from the installed Bokeh), so it opens from disk with no network.
 rule explore:
     input:
-        images=rules.prepare.output.images,
+        images=images_file,
         attributes=rules.prepare.output.attributes,
         z=expand(latents("z"), model=MODELS, allow_missing=True),
         embeddings=expand(

@@ -10,7 +10,7 @@ rule compare:
         axes=expand(rules.axes.output.summary, model=MODELS, allow_missing=True),
         kmeans=expand(rules.kmeans.output.summary, model=MODELS, allow_missing=True),
         vae=expand(rules.vae_stats.output.summary, model=VAES, allow_missing=True),
-        train=expand(rules.train.output.summary, model=MODELS, allow_missing=True),
+        train=expand(rules.train.output.summary, model=TRAINED, allow_missing=True),
         intrinsic_dim=expand(
             rules.intrinsic_dim.output.summary, model=MODELS, allow_missing=True
         ),
@@ -30,6 +30,7 @@ rule compare:
     params:
         models=config["models"],
         vaes=VAES,
+        trained=TRAINED,
         z_dim=config["architecture"]["z_dim"],
     script:
         "../scripts/stage.py"
@@ -41,7 +42,7 @@ rule compare:
 rule report:
     input:
         figures=report_inputs,
-        source=expand(rules.acquire.output.source, dataset=DATASET)[0],
+        source=source_record,
     output:
         html="results/{run}/report/index.html",
     log:
@@ -53,6 +54,7 @@ rule report:
     params:
         config=config,
         captions=os.path.join(WORKFLOW_DIR, "report"),
+        left_out=LEFT_OUT,
         benchmarks="results/{run}/benchmarks",
         repo=os.path.dirname(WORKFLOW_DIR),
     script:

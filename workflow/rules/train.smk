@@ -14,6 +14,8 @@ rule train:
         logs("train/{model}.log"),
     benchmark:
         benchmarks("train/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(TRAINED),
     # training and encoding are the critical path: the gpu slot goes to them first
     priority: 50
     conda:
@@ -27,7 +29,7 @@ rule train:
         model_spec=model_spec,
         training=TrainSpec.from_config(config),
         backup_dir="results/{run}/models/{model}/backup",
-        models=list(config["models"]),
+        models=TRAINED,
     script:
         "../scripts/stage.py"
 
@@ -45,7 +47,7 @@ rule encode:
     benchmark:
         benchmarks("encode/{model}.tsv")
     wildcard_constraints:
-        model=one_of(AES),
+        model=one_of(TRAINED_AES),
     priority: 50
     conda:
         "../../envs/zatlas.yaml"
@@ -64,7 +66,7 @@ use rule encode as encode_vae with:
         mu=latents("mu"),
         logvar=latents("logvar"),
     wildcard_constraints:
-        model=one_of(VAES),
+        model=one_of(TRAINED_VAES),
     params:
         eps_clip=config["architecture"]["eps_clip"],
         seed=config["seed"],

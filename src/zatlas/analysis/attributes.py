@@ -23,16 +23,19 @@ def kmeans_labels(z: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 def attribute_nmi(labels: np.ndarray, attributes: pd.DataFrame) -> pd.DataFrame:
-    """One row per attribute column: NMI, AMI, share of positives; sorted by NMI."""
+    """One row per attribute column: NMI, AMI, share of positives (NaN for a category),
+    number of classes; sorted by NMI. A category (strings) is one multi-class label."""
     rows = []
     for name in attributes.columns:
         values = attributes[name].to_numpy()
+        numeric = pd.api.types.is_numeric_dtype(attributes[name])
         rows.append(
             {
                 "attribute": name,
                 "nmi": float(normalized_mutual_info_score(values, labels)),
                 "ami": float(adjusted_mutual_info_score(values, labels)),
-                "positive_share": float((values > 0).mean()),
+                "positive_share": float((values > 0).mean()) if numeric else np.nan,
+                "n_classes": int(pd.Series(values).nunique()),
             }
         )
     return pd.DataFrame(rows).sort_values("nmi", ascending=False, ignore_index=True)

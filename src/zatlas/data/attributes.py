@@ -87,11 +87,16 @@ def discrete_attributes(table: pd.DataFrame, max_levels: int = 20, bins: int = 4
     """The attribute columns as labels for mutual information: flags and columns of at most
     `max_levels` distinct values as they are, any other numeric column cut into `bins`
     quantile bins (0 .. bins-1), so that a continuous column (an age, a score) is not
-    counted as thousands of one-image classes."""
+    counted as thousands of one-image classes. A column of strings is a category: one
+    multi-class label, whatever its number of classes, never cut into bins; one whose every
+    value differs names the rows (a label, a file name) and is left out."""
     out = {}
     for name in attribute_columns(table):
         col = table[name]
-        if col.nunique() <= max_levels:
+        if not pd.api.types.is_numeric_dtype(col):
+            if col.nunique() < len(col) or len(col) < 2:
+                out[name] = col.astype(str).to_numpy()
+        elif col.nunique() <= max_levels:
             out[name] = col.to_numpy()
         else:
             out[name] = pd.qcut(col, bins, labels=False, duplicates="drop").to_numpy()

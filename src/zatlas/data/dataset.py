@@ -108,6 +108,8 @@ def attribute_names(cfg: Mapping) -> tuple[str, ...]:
     """The attribute columns the run will have: CelebA's 40, or a folder's attributes CSV
     header (less its id column), or none."""
     data = cfg["data"]
+    if data["dataset"] == "none":
+        return metadata_columns(data.get("metadata"))
     if data["dataset"] != "folder":
         return tuple(CELEBA_ATTRIBUTES)
     path = data.get("attributes")
@@ -132,7 +134,26 @@ def attribute_names(cfg: Mapping) -> tuple[str, ...]:
     return tuple(c for c in header if c != id_col)
 
 
+def metadata_columns(path) -> tuple[str, ...]:
+    """The attribute columns of a run without images: data.metadata's, less the id and the
+    split columns."""
+    if not path:
+        return ()
+    from zatlas.errors import ZatlasError
+    from zatlas.external.tables import ID_COLUMNS, header
+
+    try:
+        names = header(str(path))
+    except ZatlasError as exc:
+        raise ConfigError(f"invalid config:\n  config key 'data.metadata': {exc}") from None
+    return tuple(c for c in names if c not in (*ID_COLUMNS, "split"))
+
+
 def attribute_source(cfg: Mapping) -> str:
+    if cfg["data"]["dataset"] == "none":
+        if not cfg["data"].get("metadata"):
+            return "a metadata column: the run has none (set data.metadata to a table)"
+        return f"a column of data.metadata ({cfg['data']['metadata']})"
     if cfg["data"]["dataset"] != "folder":
         return "a CelebA attribute"
     if not cfg["data"].get("attributes"):
@@ -144,6 +165,13 @@ def data_problems(cfg: Mapping) -> list[str]:
     """Mistakes in the `data` block that the schema cannot see, each naming its key."""
     data = cfg["data"]
     problems = []
+    if data.get("metadata") and data["dataset"] != "none":
+        problems.append(
+            "config key 'data.metadata': used only with data.dataset: none (with images, "
+            "give a folder's data.attributes)"
+        )
+    elif data.get("metadata") and not Path(data["metadata"]).expanduser().is_file():
+        problems.append(f"config key 'data.metadata': {data['metadata']} is not a file")
     if data["dataset"] != "folder":
         for key in ("path", "attributes", "splits"):
             if data.get(key):
@@ -178,10 +206,13 @@ def data_problems(cfg: Mapping) -> list[str]:
 
 
 def fill_attribute_defaults(resolved: dict, given: Mapping) -> None:
-    """For a folder data set, the attributes that colour the scatters default to the first
-    four columns of its attributes file (CelebA's names mean nothing there), unless the
-    config names them."""
-    if resolved["data"]["dataset"] != "folder" or resolved["data"].get("path") is None:
+    """For a folder data set (or a run without images), the attributes that colour the
+    scatters default to the first four columns of its attributes file (or metadata table;
+    CelebA's names mean nothing there), unless the config names them."""
+    data = resolved["data"]
+    if data["dataset"] not in ("folder", "none") or (
+        data["dataset"] == "folder" and data.get("path") is None
+    ):
         return
     attrs = resolved.get("analysis", {}).get("attributes")
     if attrs is not None and "color_by" not in (

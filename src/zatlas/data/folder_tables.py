@@ -4,7 +4,9 @@ Formats (CSV, header row, UTF-8, comma-separated):
 
 - attributes: an id column (`image_id` when there is one, else the first column) holding the
   image's path inside the folder (`a/b/x.jpg`) or, when unique, its file name (`x.jpg`);
-  every other column numeric (±1 / 0-1 flags or any finite number). Every image needs a row.
+  every other column numeric (±1 / 0-1 flags or any finite number) or a category (any
+  column with a value that is not a number: kept as strings, one multi-class label). Every
+  image needs a row.
 - splits: the same id column and a `split` column (else the second column) of `train`,
   `valid` (or `val`, `validation`) and `test`, or CelebA's codes 0, 1, 2.
 
@@ -144,7 +146,8 @@ def read_split_file(path: str | Path, names: Sequence[str]) -> list[str]:
 
 
 def read_attribute_file(path: str | Path, names: Sequence[str]) -> pd.DataFrame:
-    """One numeric column per attribute, rows in the order of `names` (±1/0-1 as int8)."""
+    """One column per attribute, rows in the order of `names`: numbers (±1/0-1 as int8) or,
+    where a value is not a number, a category (strings)."""
     path = Path(path)
     header, rows = _rows(path, "attributes")
     id_col = _id_column(header)
@@ -155,13 +158,15 @@ def read_attribute_file(path: str | Path, names: Sequence[str]) -> pd.DataFrame:
     found = _keyed(path, "attributes", names, id_col, header, rows)
     values = np.empty((len(names), len(columns)), dtype=np.float64)
     idx = [header.index(c) for c in columns]
+    categorical = {c for c, i in zip(columns, idx, strict=True) if not _numbers(rows, i)}
+    text: dict[str, list[str]] = {c: [] for c in categorical}
     for r, name in enumerate(names):
         lineno, row = found[name]
         for j, (c, i) in enumerate(zip(columns, idx, strict=True)):
-            try:
-                v = float(row[i])
-            except ValueError:
-                v = math.nan
+            if c in categorical:
+                text[c].append(row[i])
+                continue
+            v = float(row[i])
             if not math.isfinite(v):
                 raise ZatlasError(
                     f"{path}, line {lineno}, column {c!r}: {row[i]!r} is not a finite number "
@@ -170,6 +175,9 @@ def read_attribute_file(path: str | Path, names: Sequence[str]) -> pd.DataFrame:
             values[r, j] = v
     frame = pd.DataFrame(index=range(len(names)))
     for j, c in enumerate(columns):
+        if c in categorical:
+            frame[c] = pd.Series(text[c], dtype=object)
+            continue
         col = values[:, j]
         if np.all(np.isin(col, (-1.0, 0.0, 1.0))):
             frame[c] = col.astype(np.int8)
@@ -178,6 +186,17 @@ def read_attribute_file(path: str | Path, names: Sequence[str]) -> pd.DataFrame:
         else:
             frame[c] = col.astype(np.float32)
     return frame
+
+
+def _numbers(rows, col: int) -> bool:
+    """Whether every cell of a column parses as a number (NaN and inf included: those are
+    numbers that the caller rejects by line); one word makes the column a category."""
+    for _, row in rows:
+        try:
+            float(row[col])
+        except ValueError:
+            return False
+    return True
 
 
 def seeded_split(n: int, fractions: Sequence[float], seed: int) -> list[str]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from zatlas.plots import plt, save, scatter_style
+from zatlas.plots.colours import colour_args, is_categorical, legend
 
 
 def plot_attribute_scatters(
@@ -24,11 +25,15 @@ def plot_attribute_scatters(
         style = scatter_style(len(xy))
         for ax, name in zip(row, names, strict=True):
             values = attrs[name].to_numpy()
-            if len(np.unique(values)) <= 2:
-                colour = {"c": (values > 0).astype(float), "vmin": 0, "vmax": 1}
+            handles = []
+            if is_categorical(values):  # a colour per category, never a scale
+                colour, handles = colour_args(values)
+            elif len(np.unique(values)) <= 2:
+                colour = {"c": (values > 0).astype(float), "vmin": 0, "vmax": 1, "cmap": "coolwarm"}
             else:
-                colour = {"c": values.astype(float)}
-            ax.scatter(xy[:, 0], xy[:, 1], cmap="coolwarm", **colour, **style)
+                colour = {"c": values.astype(float), "cmap": "coolwarm"}
+            ax.scatter(xy[:, 0], xy[:, 1], **colour, **style)
+            legend(ax, handles)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"{label}: {name}", fontsize=8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zatlas.plots import plt, save, scatter_style
+from zatlas.plots.colours import colour_args, legend
 
 
 def plot_tsne(embedding: np.ndarray, colors: np.ndarray | None, title: str, path) -> None:
@@ -12,8 +13,10 @@ def plot_tsne(embedding: np.ndarray, colors: np.ndarray | None, title: str, path
     style = scatter_style(len(embedding))
     if colors is None:
         ax.scatter(embedding[:, 0], embedding[:, 1], **style)
-    else:
-        ax.scatter(embedding[:, 0], embedding[:, 1], c=colors, cmap="coolwarm", **style)
+    else:  # a number on a colour scale, a category (strings) a colour each
+        colour, handles = colour_args(colors)
+        ax.scatter(embedding[:, 0], embedding[:, 1], **colour, **style)
+        legend(ax, handles)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([])
     ax.set_yticks([])

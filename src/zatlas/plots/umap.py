@@ -10,14 +10,22 @@ import numpy as np
 from zatlas.plots import save, scatter_style
 
 
-def plot_embeddings(embeddings: dict[str, np.ndarray], title: str, path) -> None:
+def plot_embeddings(
+    embeddings: dict[str, np.ndarray], title: str, path, colors: dict | None = None
+) -> None:
+    """One panel per variant; `colors` ({variant: per-point attribute values}) colours
+    them (numbers on a scale, categories a colour each)."""
+    from zatlas.plots.colours import colour_args, legend
+
     cols = min(len(embeddings), 3)
     rows = math.ceil(len(embeddings) / cols)
     fig, axs = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False)
     for ax in axs.flat[len(embeddings) :]:
         ax.axis("off")
     for ax, (name, emb) in zip(axs.flat, embeddings.items(), strict=False):
-        ax.scatter(emb[:, 0], emb[:, 1], **scatter_style(len(emb)))
+        colour, handles = colour_args(colors[name]) if colors else ({}, [])
+        ax.scatter(emb[:, 0], emb[:, 1], **colour, **scatter_style(len(emb)))
+        legend(ax, handles)
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_xticks([])
         ax.set_yticks([])

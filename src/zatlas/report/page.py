@@ -194,6 +194,16 @@ def render_provenance(prov: dict, config: dict) -> str:
     return "\n".join(parts)
 
 
+def render_left_out(left_out: list[dict]) -> str:
+    """Every stage that did not run for a model (a model trained elsewhere lacks a decoder,
+    an encoder or a training history; a run without images lacks images), and why."""
+    rows = pd.DataFrame(left_out, columns=["stage", "model", "reason"])
+    return (
+        "<h2 id='left-out'>Left out</h2><p>These stages did not run for these models; "
+        "every other stage did.</p>" + table_html(rows)
+    )
+
+
 def build_report(
     config: dict,
     inputs: list[str],
@@ -202,7 +212,11 @@ def build_report(
     out_html: str,
     source: str | None = None,
     repo: str | None = None,
+    left_out: list[dict] | None = None,
 ) -> None:
+    """`left_out`: the stages that did not run for a model, with why ({stage, model,
+    reason}), shown in a section of their own and under each stage's section."""
+    left_out = list(left_out or [])
     out = Path(out_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     arts = artifacts(inputs)
@@ -221,6 +235,8 @@ def build_report(
     nav = [("summary", "Summary"), ("scorecard", "Scorecard")] + [
         (anchor(t), TOPICS.get(t, t.replace("_", " ").capitalize())) for t in topics
     ]
+    if left_out:
+        nav.append(("left-out", "Left out"))
     nav.append(("provenance", "Provenance"))
     dirty = " (uncommitted changes)" if prov["git_dirty"] else ""
     parts = [
@@ -238,6 +254,14 @@ def build_report(
     ]
     for topic in topics:
         parts.append(render_topic(topic, by_topic[topic], config, captions_dir, out.parent))
+        parts += [
+            f"<p class='left-out'>Not run for <b>{html.escape(e['model'])}</b>: "
+            f"{html.escape(e['reason'])}.</p>"
+            for e in left_out
+            if e["stage"] == topic
+        ]
+    if left_out:
+        parts.append(render_left_out(left_out))
     parts.append(render_provenance(prov, config))
     parts.append("</body></html>")
     out.write_text("\n".join(parts), encoding="utf-8")

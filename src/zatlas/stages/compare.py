@@ -34,6 +34,7 @@ def read_verdicts(models, paths) -> pd.DataFrame | None:
 def headline(
     models: dict,
     vaes,
+    trained,
     z_dim,
     radius_summaries,
     dominant,
@@ -51,12 +52,14 @@ def headline(
         "radius": radius_summaries,
         "axes": axes,
         "kmeans": kmeans,
-        "train": train,
         "intrinsic_dim": intrinsic_dim,
     }
     for part, paths in jsons.items():
         for model, path in per_model(names, paths, part).items():
             parts[model][part] = read_json(path)
+    # a training summary only for the models trained here (not those of type external)
+    for model, path in per_model(list(trained), train, "train").items():
+        parts[model]["train"] = read_json(path)
     for model, path in per_model(list(vaes), vae, "vae").items():
         parts[model]["vae_stats"] = read_json(path)
     for model, path in per_model(names, dominant, "dominant").items():
@@ -79,6 +82,7 @@ def run(
     kmeans_figure,
     models: dict,
     vaes,
+    trained,
     z_dim: int,
 ) -> None:
     """Every model in one table: the headline numbers, then the details behind them."""
@@ -87,6 +91,7 @@ def run(
     top = headline(
         models,
         vaes,
+        trained,
         z_dim,
         radius_summaries,
         dominant,

@@ -87,7 +87,8 @@ def run(
     images=None,
 ) -> None:
     """`z` has one file per model; `embeddings` one per model and variant, model-major;
-    without `images` (a run without images) the pages have no thumbnails."""
+    without `images` (a run without images: the rule's input is empty) the pages have no
+    thumbnails, and the card shows each point's metadata."""
     from zatlas.data.attributes import attribute_columns
     from zatlas.explore.build import write_explorer
     from zatlas.explore.points import classify_columns
@@ -117,7 +118,7 @@ def run(
             neighbours,
             threads,
         )
-    pixels = load(images) if images and Path(images).is_file() else None
+    pixels = load(images) if images else None  # none in a run without images (data.dataset: none)
     result = write_explorer(out, pixels, tables, thumb, sheet_px, quality)
     result["mb_on_disk"] = round(result.pop("bytes") / 1e6, 2)
     result["sprite_mb"] = round(result.pop("sprite_bytes") / 1e6, 2)

@@ -31,7 +31,8 @@ def run(
     pairs are drawn from it, so both ends of every path are real codes."""
     from zatlas.analysis import interpolations as ip
     from zatlas.analysis.density import ManifoldScorer
-    from zatlas.encoding import decode_points, load_model
+    from zatlas.decoders import load_decoder
+    from zatlas.encoding import decode_points
     from zatlas.plots.interpolations import plot_interpolations
 
     limit_threads(threads, tensorflow=True)
@@ -51,7 +52,7 @@ def run(
     per_pair = ip.pair_table(paths, score_table)
     # the ends as rows of the run's images, not of the reference subset
     per_pair["a"], per_pair["b"] = rows[per_pair["a"]], rows[per_pair["b"]]
-    dec = load_model(decoder)
+    dec = load_decoder(decoder)
     strips = ip.decode_paths(lambda pts: decode_points(dec, pts), paths)
     summary = ip.summary_table(score_table, n_pairs)
     summary.insert(0, "model", model)

@@ -51,7 +51,10 @@ def run(
     zs = load(z)
     idx = subset(len(zs), max_points or len(zs), seed)
     ks = list(range(k_min, k_max + 1, k_step))
-    x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
+    if len(idx) == len(zs) and zs.dtype == np.float32:
+        x = zs  # every row: the memory map itself, not a second copy of 2 GB
+    else:
+        x = np.asarray(zs[idx], dtype=np.float32)  # the one copy of the points
     why = latent_problem(x, max(ks) + 1, f"k-means up to k = {max(ks)}")
     if why:
         record = {"model": model, "n_points": int(len(idx)), "elbow_k": None, "per_k": []}

@@ -18,7 +18,9 @@ def check_config(cfg: Mapping, n: int) -> list[str]:
     """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
     images), each naming its key; run by config.validate_config when the config is read."""
     problems = []
-    z_dim, pca = cfg["architecture"]["z_dim"], cfg["analysis"]["pca"]
+    from zatlas.external.spec import narrowest_width
+
+    z_dim, pca = narrowest_width(cfg), cfg["analysis"]["pca"]
     n_pcs = min(n, z_dim)
     for i, plane in enumerate(pca["planes"]):
         if max(plane) > n_pcs or plane[0] == plane[1]:
@@ -30,7 +32,7 @@ def check_config(cfg: Mapping, n: int) -> list[str]:
         if max(plane) >= z_dim or plane[0] == plane[1]:
             problems.append(
                 f"config key 'analysis.pca.axis_planes[{i}]': {plane} needs two different "
-                f"0-based axes below z_dim = {z_dim}"
+                f"0-based axes below z_dim = {z_dim} (the narrowest model's)"
             )
     return problems
 

@@ -13,6 +13,7 @@ def run(
     captions: str,
     benchmarks: str,
     repo: str | None = None,
+    left_out: list | None = None,
 ) -> None:
     """Write the run's index.html. Structure-analysis files on disk that the rule did not
     list are shown too; benchmarks are every job's, plus the data set's acquire job."""
@@ -30,4 +31,6 @@ def run(
         for p in run_dir.glob("analysis/*/structure/**/*")
         if p.suffix in (".png", ".csv", ".json") and p not in listed
     )
-    build_report(config, [*inputs, *map(str, extra)], captions, tsvs, html, source, repo)
+    build_report(
+        config, [*inputs, *map(str, extra)], captions, tsvs, html, source or None, repo, left_out
+    )

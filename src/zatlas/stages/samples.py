@@ -44,13 +44,14 @@ def run(
     threads: int = 1,
 ) -> None:
     from zatlas.analysis import samples as samples_an
-    from zatlas.encoding import decode_points, load_model
+    from zatlas.decoders import load_decoder
+    from zatlas.encoding import decode_points
     from zatlas.plots.samples import plot_image_grid
 
     limit_threads(threads, tensorflow=True)
     zs = load(z)
     rng = np.random.default_rng(seed)
-    dec = load_model(decoder)
+    dec = load_decoder(decoder)
     data_ref = np.asarray(zs[subset(len(zs), 20_000, seed)], dtype=np.float32)
     groups, rows = {}, []
     for dist in distributions:
@@ -73,9 +74,13 @@ def run(
     ims = load(images)
     pick = subset(len(ims), n_reconstructions, seed)
     originals = np.asarray(ims[pick])
-    enc = load_model(encoder)
-    code = enc(originals.astype(np.float32) / 255.0, training=False)
-    mean = np.asarray(code[0] if isinstance(code, list | tuple) else code)
+    if encoder:
+        from zatlas.encoding import load_model
+
+        code = load_model(encoder)(originals.astype(np.float32) / 255.0, training=False)
+        mean = np.asarray(code[0] if isinstance(code, list | tuple) else code)
+    else:  # a model trained elsewhere gives no encoder: its z rows are the images' codes
+        mean = np.asarray(zs[pick], dtype=np.float32)
     plot_image_grid(
         {"originals": originals, "reconstructions (from mu / z)": decode_points(dec, mean)},
         title(model, "reconstructions of real images"),

@@ -30,6 +30,7 @@ def run(
     training z-points) and how stable decode -> encode -> decode is. Held-out real z-points
     (validation and test splits) are the reference row."""
     from zatlas.analysis import density
+    from zatlas.decoders import load_decoder
     from zatlas.decoding_checks import cycle_errors
     from zatlas.encoding import load_model
     from zatlas.plots.sampling import plot_image_rows, plot_sampling_scores
@@ -45,7 +46,7 @@ def run(
     reference = np.asarray(zs[pick], dtype=np.float32)
     scorer = density.ManifoldScorer(reference, threads)
     found = density.strategies(reference, uniform_boxes, gmm_components, seed)
-    enc, dec = load_model(encoder), load_model(decoder)
+    enc, dec = load_model(encoder), load_decoder(decoder)
     rng = np.random.default_rng(seed)
     draws = {name: s.draw(n_scored, rng) for name, s in found.items()}
     descriptions = {name: s.description for name, s in found.items()}

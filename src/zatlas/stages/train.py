@@ -22,8 +22,11 @@ def check_config(cfg: Mapping, n: int) -> list[str]:
             f"{factor} (2 to the number of encoder layers in 'architecture.filters')"
         )
     for name, model in cfg["models"].items():
-        if model["type"] == "ae" and model.get("kl_factor", 1.0) != 1.0:
-            problems.append(f"config key 'models.{name}.kl_factor': an 'ae' model has no KL term")
+        if model["type"] != "vae" and model.get("kl_factor", 1.0) != 1.0:
+            problems.append(
+                f"config key 'models.{name}.kl_factor': an '{model['type']}' model has no KL "
+                "term zatlas sets"
+            )
     return problems
 
 

@@ -37,7 +37,8 @@ def run(
     from zatlas.analysis import axes as axes_an
     from zatlas.analysis import traversals as tr
     from zatlas.analysis.subsample import subset
-    from zatlas.encoding import decode_points, load_model
+    from zatlas.decoders import load_decoder
+    from zatlas.encoding import decode_points
     from zatlas.errors import ConfigError
     from zatlas.plots.traversals import plot_traversal_change, plot_traversal_grid
 
@@ -56,7 +57,7 @@ def run(
     for k, u in enumerate(tr.principal_directions(ref, n_components), 1):
         directions[f"PC{k}"] = ("pc", k, u)
     starts = np.asarray(zs[subset(len(zs), n_starts, seed + 1)], dtype=np.float32)
-    dec = load_model(decoder)
+    dec = load_decoder(decoder)
     low, high = percentiles
     result, images, steps = tr.traverse(
         lambda pts: decode_points(dec, pts), ref, starts, directions, n_steps, low, high

@@ -61,6 +61,7 @@ def check_config(cfg: Mapping, n: int) -> list[str]:
     """Cross-field problems of this stage's settings in the resolved config `cfg` (with `n`
     images), each naming its key; run by config.validate_config when the config is read."""
     from zatlas.data.dataset import attribute_names, attribute_source
+    from zatlas.external.spec import narrowest_width
 
     problems = []
     tsne = cfg["analysis"]["tsne"]
@@ -72,7 +73,7 @@ def check_config(cfg: Mapping, n: int) -> list[str]:
                     f"too large for {n_pts} points (t-SNE needs n_points > 3 * perplexity + 1)"
                 )
                 break
-    n_pcs = min(n, cfg["architecture"]["z_dim"])
+    n_pcs = min(n, narrowest_width(cfg))  # the narrowest model bounds every model's
     for i, comps in enumerate(tsne["pca_components"]):
         if comps > n_pcs:
             problems.append(

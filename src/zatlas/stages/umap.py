@@ -31,9 +31,12 @@ def run(
     seed: int,
     threads: int = 1,
     numba_cache=None,
+    attributes=None,
+    color_by=None,
 ) -> None:
     """`numba_cache`: a folder for umap-learn's compiled functions, reused by every later
-    UMAP job (None: compile in every process)."""
+    UMAP job (None: compile in every process). `color_by` (analysis.tsne.color_by) colours
+    the panels: numbers on a scale, categories a colour each."""
     from zatlas.plots.umap import plot_embeddings
 
     limit_threads(threads)
@@ -47,7 +50,10 @@ def run(
         columns = ["variant", "index", "x", "y"]
         write_not_run(why, [figure], title(model, "UMAP"), summary, record, {embeddings: columns})
         return
-    rows, frames, shown = [], [], {}
+    values = None
+    if color_by:
+        values = pd.read_parquet(attributes, columns=[color_by])[color_by].to_numpy()
+    rows, frames, shown, colours = [], [], {}, {}
     for name, (n, comps) in subsets(len(zs), n_points, pca_components).items():
         idx = subset(len(zs), n, seed)
         x = np.asarray(zs[idx], dtype=np.float32)
@@ -66,6 +72,8 @@ def run(
         )
         frames.append(pd.DataFrame({"variant": name, "index": idx, "x": emb[:, 0], "y": emb[:, 1]}))
         shown[name] = emb
+        if values is not None:
+            colours[name] = values[idx]
         print(
             f"UMAP {name}: {seconds:.1f} s, recall@10 {rows[-1]['knn_recall_10']:.3f}", flush=True
         )
@@ -74,4 +82,5 @@ def run(
         summary,
         {"model": model, "n_neighbors": n_neighbors, "min_dist": min_dist, "variants": rows},
     )
-    plot_embeddings(shown, title(model, "UMAP"), figure)
+    label = "UMAP" + (f", colour: {color_by}" if color_by else "")
+    plot_embeddings(shown, title(model, label), figure, colours or None)
