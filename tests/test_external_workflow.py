@@ -122,8 +122,13 @@ def test_a_run_without_images_from_projector_files(tmp_path):
     assert np.isnan(nmi.loc["kind", "positive_share"])
     html = (run / "report/index.html").read_text()
     assert "Left out" in html and "no decoder was given (models.emb.decoder)" in html
+    # the explorer's card and colourings carry the metadata; no thumbnails without images
     page = (run / "explore/emb.html").read_text()
-    assert '"metadata":{"label":' in page and '"n":0' in page
+    meta = json.loads(page.split('id="zatlas-meta">', 1)[1].split("</script>", 1)[0])
+    assert meta["sprites"] is None and not (run / "explore/thumbs").exists()
+    assert set(meta["categorical_names"]) == {"label", "kind"}
+    names = meta["category_names"][meta["categorical_names"].index("kind")]
+    assert sorted(names) == ["left", "right"]
 
 
 @pytest.fixture(autouse=True)

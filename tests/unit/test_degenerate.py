@@ -136,8 +136,13 @@ def test_the_explorer_leaves_out_a_tsne_that_could_not_run(tmp_path):
     pd.DataFrame(columns=["index", "x", "y"]).to_csv(empty, index=False)
     zs = np.full((240, 8), 0.5, np.float32)
     frame = pd.DataFrame({"image_id": [f"{i}.png" for i in range(240)], "split": "train"})
-    points = model_points(zs, frame, [], [empty], ["v"], [[1, 2]], 10, 1000, 240, 1)
+    kinds = {"flags": [], "numeric": [], "categorical": []}
+    points = model_points(zs, frame, kinds, [empty], ["v"], [[1, 2]], 10, 1000, 240, 1, 3)
     assert list(points.views) == ["PC1/PC2"] and len(points.rows) == 240
+    # the neighbours of 240 copies of one code: 3 each, at distance 0, never the face itself
+    idx, dist = points.neighbours
+    assert idx.shape == (240, 3) and not (idx == np.arange(240)[:, None]).any()
+    assert np.all(dist == 0)
 
 
 def test_attributes_on_one_point_say_so(tmp_path, constant):

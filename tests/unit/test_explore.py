@@ -1,5 +1,6 @@
 """The explorer's data: sprite packing, the per-point table and the written page."""
 
+import base64
 import json
 import re
 
@@ -118,3 +119,145 @@ def test_celeba_ids_travel_as_a_rule_and_other_ids_as_a_list():
     frame.loc[5, "image_id"] = "odd.png"
     p = pt.assemble(views, frame, [], np.ones(9), np.zeros(9))
     assert id_scheme(p)["ids"] == ["000003.jpg", "odd.png", "000009.jpg"]
+
+
+def test_nearest_neighbours_are_exact_and_leave_out_the_point_itself():
+    from zatlas.explore.neighbours import nearest_neighbours
+
+    # five points on a line at 0, 1, 3, 7, 7 (the last two coincide)
+    x = np.array([[0.0, 0], [1, 0], [3, 0], [7, 0], [7, 0]])
+    idx, dist = nearest_neighbours(x, 2)
+    assert idx.dtype == np.int32 and dist.dtype == np.float32
+    np.testing.assert_array_equal(idx[:3], [[1, 2], [0, 2], [1, 0]])
+    np.testing.assert_allclose(dist[:3], [[1, 3], [1, 2], [2, 3]])
+    # a duplicate is a neighbour at distance 0, never the point itself
+    np.testing.assert_array_equal(idx[3:], [[4, 2], [3, 2]])
+    np.testing.assert_allclose(dist[3:], [[0, 4], [0, 4]])
+    # distances of nearly equal far-away codes are exact, not |a|^2 + |b|^2 - 2ab
+    far = np.array([[1000.0, 0], [1000.001, 0], [1000.003, 0]], dtype=np.float32)
+    _, d = nearest_neighbours(far, 1)
+    np.testing.assert_allclose(d[:, 0], np.abs(np.diff(far[:, 0].astype(np.float64)))[[0, 0, 1]],
+                               rtol=1e-6)  # fmt: skip
+    assert nearest_neighbours(x[:2], 5)[0].shape == (2, 1)  # k cut to n - 1
+    with pytest.raises(ZatlasError, match="at least 2 points"):
+        nearest_neighbours(x[:1], 3)
+
+
+def test_neighbours_script_round_trips_within_its_quantization():
+    from zatlas.explore.payload import neighbours_script
+
+    n = 70_000  # past 65,536 points: the indices need 32 bits
+    rng = np.random.default_rng(1)
+    p = pt.Points(np.arange(n), [], np.zeros(n, np.uint8), ["train"], np.ones(n), np.zeros(n),
+                  np.zeros(n, np.uint32), np.zeros(n, np.uint32), [])  # fmt: skip
+    idx = rng.integers(0, n, (n, 3)).astype(np.int32)
+    dist = np.sort(rng.uniform(0, 5.0, (n, 3)), axis=1).astype(np.float32)
+    p.neighbours = (idx, dist)
+    text = neighbours_script("m</script>", p)
+    assert text.startswith('(window.zatlasNeighbours = window.zatlasNeighbours || {})["m<')
+    data = json.loads(text[text.index("= {") + 2 : -2])
+    assert data["k"] == 3 and data["index"]["type"] == "Uint32Array"
+    got = np.frombuffer(base64.b64decode(data["index"]["b64"]), "<u4").reshape(n, 3)
+    np.testing.assert_array_equal(got, idx)
+    q = np.frombuffer(base64.b64decode(data["distance"]["b64"]), "<u2").reshape(n, 3)
+    np.testing.assert_allclose(q * data["scale"], dist, atol=dist.max() / 65535 / 2 + 1e-7)
+
+
+def test_columns_are_sorted_into_flags_numbers_and_categories():
+    frame = pd.DataFrame(
+        {
+            "Smiling": [1, -1, 1, -1],
+            "flag": [True, False, True, True],
+            "age": [20.5, 31.0, np.nan, 40.0],
+            "hair": ["brown", None, "black", "brown"],
+            "path": [f"img/{i}.png" for i in range(4)],
+        }
+    )
+    kinds = pt.classify_columns(frame, list(frame.columns))
+    assert kinds == {"flags": ["Smiling", "flag"], "numeric": ["age"],
+                     "categorical": ["hair", "path"]}  # fmt: skip
+    codes, names = pt.category_codes(frame["hair"].to_numpy())
+    assert names == ["brown", "(missing)", "black"] and codes.tolist() == [0, 1, 2, 0]
+    many = pd.DataFrame({"id": [str(i) for i in range(pt.MAX_CATEGORIES + 1)]})
+    assert pt.classify_columns(many, ["id"])["categorical"] == []
+
+
+def test_a_page_carries_string_columns_and_a_run_without_images_has_no_thumbnails(tmp_path):
+    from zatlas.explore.payload import colourings
+
+    n = 12
+    attrs = pd.DataFrame({"image_id": [f"a{i}" for i in range(n)], "split": "train",
+                          "hair": ["x", "y", "y"] * 4, "age": np.arange(n) * 1.0})  # fmt: skip
+    xy = np.stack([np.arange(n), np.zeros(n)], 1)
+    p = pt.assemble({"v": (np.arange(n), xy)}, attrs, [], np.ones(n), np.arange(n) % 3,
+                    ["age"], ["hair"])  # fmt: skip
+    p.neighbours = (np.zeros((n, 1), np.int32), np.ones((n, 1), np.float32))
+    menu = {c["key"]: c for c in colourings(p)}
+    assert menu["hair"]["names"] == ["y", "x"] and menu["hair"]["counts"] == [8, 4]
+    assert menu["cluster"]["counts"] == [4, 4, 4] and menu["age"]["kind"] == "numeric"
+    summary = write_explorer(tmp_path, None, {"m": p})
+    assert summary["thumbnails"] == 0 and summary["sheets"] == 0
+    assert not (tmp_path / "thumbs").exists() and (tmp_path / "data/m-neighbours.js").is_file()
+    meta = json.loads(
+        re.search(r'id="zatlas-meta">(.*?)</script>', (tmp_path / "m.html").read_text()).group(1)
+    )
+    assert meta["sprites"] is None and meta["neighbours_src"] == "data/m-neighbours.js"
+    assert meta["category_names"] == [["y", "x"]]
+
+
+@pytest.mark.parametrize("with_images", [True, False])
+def test_the_stage_writes_pages_with_neighbours_and_string_columns(tmp_path, with_images):
+    from zatlas.stages import explore as stage
+
+    n, rng = 60, np.random.default_rng(0)
+    pd.DataFrame(
+        {
+            "image_id": [f"{i:03d}.png" for i in range(n)],
+            "split": "train",
+            "Smiling": rng.choice([-1, 1], n),
+            "hair": rng.choice(["dark", "fair"], n),
+            "age": rng.uniform(20, 60, n),
+        }
+    ).to_parquet(tmp_path / "attributes.parquet")
+    z = rng.normal(size=(n, 4)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "images.npy", rng.integers(0, 255, (n, 8, 8, 3), dtype=np.uint8))
+    shown = np.arange(0, n, 2)
+    pd.DataFrame({"index": shown, "x": z[shown, 0], "y": z[shown, 1]}).to_csv(
+        tmp_path / "emb.csv", index=False
+    )
+    out = tmp_path / "explore"
+    stage.run(
+        attributes=tmp_path / "attributes.parquet",
+        z=[tmp_path / "z.npy"],
+        embeddings=[tmp_path / "emb.csv"],
+        index=out / "index.html",
+        pages=[out / "m.html"],
+        summary=out / "summary.json",
+        models=["m"],
+        variants=["v"],
+        planes=[[1, 2]],
+        k=3,
+        kmeans_points=100,
+        max_points=100,
+        thumb=8,
+        sheet_px=256,
+        quality=90,
+        seed=0,
+        neighbours=2,
+        images=tmp_path / "images.npy" if with_images else None,
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["thumbnails"] == (30 if with_images else 0)
+    meta = json.loads(
+        re.search(r'id="zatlas-meta">(.*?)</script>', (out / "m.html").read_text())[1]
+    )
+    assert meta["views"] == ["t-SNE v", "PC1/PC2"] and meta["n"] == 30
+    assert (meta["attribute_names"], meta["numeric_names"]) == (["Smiling"], ["age"])
+    assert meta["categorical_names"] == ["hair"] and meta["neighbours"] == 2
+    script = (out / "data/m-neighbours.js").read_text()
+    data = json.loads(script[script.index("= {") + 2 : -2])
+    # the neighbours are those of the shown faces' codes, as indices into the page's points
+    idx = np.frombuffer(base64.b64decode(data["index"]["b64"]), "<u2").reshape(30, 2)
+    d = np.linalg.norm(z[shown][:, None] - z[shown][None], axis=2) + np.eye(30) * 1e9
+    np.testing.assert_array_equal(idx[:, 0], d.argmin(axis=1))

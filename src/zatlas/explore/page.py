@@ -1,11 +1,13 @@
-"""Write the explorer: Bokeh WebGL scatters sharing one data source per model, our own
-hover card and selection grid around them, every script copied into the results folder.
+"""Write the explorer: one page per model with a Bokeh document per view (axes, tools and
+an invisible glyph that answers hover, box and lasso), the points drawn by the page's own
+script under it, our hover card and selection grid around them, every script copied into
+the results folder.
 
-Bokeh (its WebGL backend) was chosen over Plotly's scattergl, regl-scatterplot and the
-embedding-atlas components: its two scripts weigh about 1.5 MB against Plotly's 4.6 MB; a
-ColumnDataSource shared by several figures links box and lasso selections across them with
-no code of ours; numpy columns travel gzip-compressed inside the page; the Python package
-builds the page, so nothing needs Node or a bundler, and nothing is fetched at run time.
+Bokeh was chosen over Plotly and the embedding-atlas components: one script of 1.3 MB, the
+page written from Python with nothing to bundle or fetch. Its WebGL markers were dropped
+for the page's own drawing: a software renderer (a laptop without GPU acceleration,
+headless Chromium) took seconds per paint of 165,000 markers, the page's ImageData stamping
+takes tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -17,17 +19,15 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from bokeh.palettes import Viridis256
 
+from zatlas.explore.payload import columns, neighbours_script, page_meta
 from zatlas.explore.points import Points
 from zatlas.explore.sprites import SpriteLayout
 
-CATEGORICAL = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
-]  # fmt: skip
 PLOT_PX = 520
+STATIC = ("explore-data.js", "explore-views.js", "explore-points.js", "explore-rings.js",
+          "explore-card.js", "explore-colour.js", "explore-export.js", "explore.js",
+          "explore.css")  # fmt: skip
 
 
 def _bokeh_scripts() -> tuple[list[Path], str]:
@@ -35,7 +35,7 @@ def _bokeh_scripts() -> tuple[list[Path], str]:
     from bokeh.util.paths import bokehjs_path
 
     js = Path(bokehjs_path()) / "js"
-    return [js / "bokeh.min.js", js / "bokeh-gl.min.js"], bokeh.__version__
+    return [js / "bokeh.min.js"], bokeh.__version__
 
 
 def copy_static(out_dir: str | Path) -> list[str]:
@@ -49,7 +49,7 @@ def copy_static(out_dir: str | Path) -> list[str]:
         shutil.copyfile(src, static / name)
         names.append(f"static/{name}")
     ours = resources.files("zatlas.explore") / "static"
-    for name in ("explore.js", "explore.css"):
+    for name in STATIC:
         (static / name).write_text((ours / name).read_text())
     return names
 
@@ -68,100 +68,67 @@ def data_range(values: np.ndarray, pad: float = 0.05):
     return Range1d(lo - margin, hi + margin)
 
 
-def bokeh_item(points: Points, slots: np.ndarray) -> dict:
-    """The Bokeh document (as a JSON item): one WebGL figure per view, one shared source."""
+def view_item(points: Points, v: int) -> dict:
+    """View v as a Bokeh document of its own (a JSON item): axes, tools and an invisible
+    scatter of x and y that answers hover, box and lasso; the page draws the points on a
+    canvas of its own under it. One document per view lets the page build only the views
+    on screen; the page keeps their selections in step and sizes each view to its box
+    before building it."""
     from bokeh.embed import json_item
-    from bokeh.layouts import row
     from bokeh.models import (
         BoxSelectTool,
         ColumnDataSource,
         CustomJS,
         HoverTool,
         LassoSelectTool,
-        LinearColorMapper,
         PanTool,
         ResetTool,
         WheelZoomTool,
     )
     from bokeh.plotting import figure
 
-    data = {
-        "row": points.rows.astype(np.int32),
-        "slot": np.asarray(slots, dtype=np.int32),
-        "radius": points.radius.astype(np.float32),
-        "cluster": points.cluster.astype(np.int32),
-        "split": points.split.astype(np.uint8),
-        "attr_lo": points.attr_lo,
-        "attr_hi": points.attr_hi,
-        # the colour column starts as the cluster, so the page need not replace it (a
-        # change of data re-indexes every view: seconds at 165,000 points)
-        "c": points.cluster.astype(np.float32),
-    }
-    for i, xy in enumerate(points.views.values()):
-        data[f"x{i}"], data[f"y{i}"] = xy[:, 0].copy(), xy[:, 1].copy()
+    name, xy = list(points.views.items())[v]
+    # x and y only: the page draws the points itself (explore-points.js), in its colours
+    data = {"x": xy[:, 0].copy(), "y": xy[:, 1].copy()}
     source = ColumnDataSource(data, name="points")
-    k = int(points.cluster.max()) + 1 if len(points) else 1
-    mapper = LinearColorMapper(
-        palette=[CATEGORICAL[i % len(CATEGORICAL)] for i in range(max(k, 2))],
-        low=-0.5,
-        high=max(k, 2) - 0.5,
-        name="colors",
+    box, lasso = BoxSelectTool(), LassoSelectTool()
+    fig = figure(
+        title=name,
+        # fixed ranges: no data-range pass and no second paint while the page loads
+        x_range=data_range(data["x"]),
+        y_range=data_range(data["y"]),
+        width=PLOT_PX,  # the page sets the size of the box the view is shown in
+        height=PLOT_PX,
+        output_backend="canvas",
+        # transparent, so that the page's points show through from underneath
+        background_fill_color=None,
+        border_fill_color=None,
+        tools=[box, lasso, PanTool(), WheelZoomTool(), ResetTool()],
+        active_drag=box,
+        name="view",
+        min_border=10,
     )
-    hover_js = CustomJS(code="window.zatlas && window.zatlas.hover(cb_data)")
-    size = marker_size(len(points))
-    figures = []
-    for i, name in enumerate(points.views):
-        box, lasso = BoxSelectTool(), LassoSelectTool()
-        fig = figure(
-            title=name,
-            # fixed ranges: no data-range pass and no second paint while the page loads
-            x_range=data_range(data[f"x{i}"]),
-            y_range=data_range(data[f"y{i}"]),
-            width=PLOT_PX,
-            height=PLOT_PX,
-            output_backend="webgl",
-            tools=[box, lasso, PanTool(), WheelZoomTool(), ResetTool()],
-            active_drag=box,
-            name=f"view-{i}",
-            min_border=10,
-        )
-        glyph = fig.scatter(
-            f"x{i}",
-            f"y{i}",
-            source=source,
-            size=size,
-            line_color=None,
-            fill_alpha=0.7,
-            fill_color={"field": "c", "transform": mapper},
-            selection_fill_alpha=0.9,
-            nonselection_fill_alpha=0.08,
-        )
-        fig.add_tools(HoverTool(renderers=[glyph], tooltips=None, callback=hover_js))
-        figures.append(fig)
+    # an invisible glyph: Bokeh finds the points under the pointer and in a box or lasso,
+    # the page draws them (canvas backend: no WebGL left to start)
+    glyph = fig.scatter(
+        "x",
+        "y",
+        source=source,
+        size=marker_size(len(points)),
+        line_color=None,
+        fill_color="#000000",
+        fill_alpha=0,
+        selection_fill_alpha=0,
+        nonselection_fill_alpha=0,
+    )
+    for tool in (box, lasso):
+        tool.renderers = [glyph]
+    hover_js = CustomJS(code=f"window.zatlas && window.zatlas.hover({v}, cb_data)")
+    fig.add_tools(HoverTool(renderers=[glyph], tooltips=None, callback=hover_js))
     source.selected.js_on_change(
-        "indices", CustomJS(code="window.zatlas && window.zatlas.select(cb_obj)")
+        "indices", CustomJS(code=f"window.zatlas && window.zatlas.select({v}, cb_obj)")
     )
-    return json_item(row(*figures))
-
-
-def page_meta(model: str, points: Points, sprites: SpriteLayout, models: list[str]) -> dict:
-    r = points.radius[np.isfinite(points.radius)]
-    lo, hi = np.percentile(r, [1, 99]) if len(r) else (0.0, 1.0)
-    return {
-        "model": model,
-        "models": models,
-        "n": len(points),
-        **id_scheme(points),
-        "views": list(points.views),
-        "split_names": points.split_names,
-        "attribute_names": points.attribute_names,
-        "n_clusters": int(points.cluster.max()) + 1 if len(points) else 0,
-        "radius_range": [float(lo), float(hi)],
-        "categorical": CATEGORICAL,
-        "continuous": list(Viridis256),
-        "sprites": sprites.to_json(),
-        "metadata": points.metadata,
-    }
+    return json_item(fig)
 
 
 def id_scheme(points: Points) -> dict:
@@ -187,40 +154,79 @@ def _nav(current: str | None, models: list[str]) -> str:
     return "<nav>" + " ".join(links) + "</nav>"
 
 
+def neighbours_file(model: str) -> str:
+    return f"data/{model}-neighbours.js"
+
+
 def write_model_page(
     path: str | Path,
     model: str,
     points: Points,
-    slots: np.ndarray,
-    sprites: SpriteLayout,
+    slots: np.ndarray | None,
+    sprites: SpriteLayout | None,
     scripts: list[str],
     models: list[str],
 ) -> None:
-    """One model's explorer page; `slots[i]` is point i's sprite slot. The static folder
-    and the sprite sheets sit beside the page."""
-    item = bokeh_item(points, slots)
+    """One model's explorer page; `slots[i]` is point i's sprite slot (None, with no
+    sprites, for a run without images: the card shows the metadata alone). The static
+    folder, the sprite sheets and the neighbours' script sit beside the page."""
+    out = Path(path).parent
+    meta = page_meta(model, points, sprites, models, id_scheme(points))
+    if points.neighbours is not None:
+        meta["neighbours_src"] = neighbours_file(model)
+        (out / "data").mkdir(exist_ok=True)
+        (out / neighbours_file(model)).write_text(neighbours_script(model, points))
     head = "\n".join(f'<script src="{s}"></script>' for s in scripts)
+    views = "\n".join(
+        f'<div class="view" id="view-{v}" data-view="{v}"{"" if v == 0 else " hidden"}></div>'
+        for v in range(len(points.views))
+    )
+    items = "\n".join(
+        _json_script(f"zatlas-view-{v}", view_item(points, v)) for v in range(len(points.views))
+    )
+    ours = "\n".join(
+        f'<script src="static/{name}"></script>' for name in STATIC if name.endswith(".js")
+    )
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zatlas explorer: {html.escape(model)}</title>
 <link rel="stylesheet" href="static/explore.css">
 {head}
-</head><body>
-{_nav(model, models)}
-<h1>{html.escape(model)}: {len(points):,} encoded faces</h1>
-<p class="help">Hover a point to see its face. Drag a box (or pick the lasso in a plot's
-toolbar) to select faces: the same faces light up in every view of this model. Scroll to
-zoom after choosing the wheel-zoom tool; double-click or reset to start over.</p>
-<div id="controls"><label>colour by <select id="color-by"></select></label>
-<span id="legend"></span></div>
-<div id="main"><div id="plots"></div>
-<aside id="hover-card"><div class="thumb big" id="hover-thumb"></div>
-<dl id="hover-info"><dt>image</dt><dd id="hover-id">–</dd></dl></aside></div>
-<section id="selection"><h2><span id="selection-count">0</span> faces selected</h2>
+</head><body class="explorer">
+<div id="layout"><main id="content">
+<header>{_nav(model, models)}
+<h1>{html.escape(model)}: {len(points):,} encoded faces</h1></header>
+<div id="toolbar"><span id="view-toggles" title="views shown (each is drawn the first
+time it is shown)"></span>
+<label>colour by <select id="color-by"></select></label>
+<form id="search"><input id="search-box" type="search" placeholder="image id"
+aria-label="find an image by id"><button type="submit">find</button>
+<span id="search-msg" role="status"></span></form></div>
+<div id="legend"></div>
+<div id="plots">
+{views}
+</div>
+<section id="selection"><h2><span id="selection-count">0</span> faces selected
+<button type="button" id="export-ids" disabled>ids as CSV</button>
+<button type="button" id="export-rows" disabled>rows as CSV</button>
+<button type="button" id="clear-selection" disabled>clear</button></h2>
 <div id="selection-grid"></div></section>
-{_json_script("zatlas-meta", page_meta(model, points, sprites, models))}
-{_json_script("zatlas-doc", item)}
-<script src="static/explore.js"></script>
+<p class="help">Hover a point: the card shows the face and its nearest neighbours in z,
+and rings mark where those neighbours landed in each view. Click a point to pin the card
+(click empty space or press Esc to let go); find an image by its id above. Drag a box (or
+pick the lasso in a plot's toolbar) to select faces: they light up in every view and can
+be saved as CSV. Wheel-zoom and pan are in the toolbar; reset starts over.</p>
+</main>
+<aside id="hover-card"><p id="card-state">hover a point; click to pin</p>
+<div id="card-top"><div class="thumb big" id="hover-thumb"></div>
+<dl id="hover-facts"><dt>image</dt><dd id="hover-id">–</dd></dl></div>
+<h3 id="near-title">nearest in z</h3><div id="neighbours"></div>
+<dl id="hover-info"></dl></aside></div>
+{_json_script("zatlas-meta", meta)}
+{_json_script("zatlas-columns", columns(points, slots))}
+{items}
+{ours}
 </body></html>
 """
     Path(path).write_text(body)
@@ -240,8 +246,8 @@ def write_index(path: str | Path, entries: list[dict]) -> None:
 <link rel="stylesheet" href="static/explore.css"></head><body>
 {_nav(None, models)}
 <h1>Latent-space explorer</h1>
-<p>One page per model: every face of its t-SNE embeddings and PC planes, drawn with
-WebGL. Hover a point to see the face, select a region to see all the faces in it.</p>
+<p>One page per model: every face of its t-SNE embeddings and PC planes. Hover a point
+to see the face and its nearest neighbours, select a region to see all the faces in it.</p>
 <ul id="models">
 {items}
 </ul></body></html>

@@ -15,6 +15,9 @@ import pandas as pd
 from zatlas.errors import ZatlasError
 
 SPLITS = ("train", "valid", "test")
+# a string column with more distinct values than this is an id or a path, not a category
+MAX_CATEGORIES = 1000
+MISSING = "(missing)"
 
 
 @dataclass
@@ -31,8 +34,12 @@ class Points:
     attr_hi: np.ndarray  # bits 32..63
     attribute_names: list[str]
     views: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, 2) float32
-    # other columns shown as text in the hover card (categories, numbers), per point
-    metadata: dict[str, list] = field(default_factory=dict)
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n,) float32
+    # name -> (codes uint16, names): names ordered from the commonest among these points
+    categorical: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    # k nearest neighbours in z among these points: (n, k) indices into the points, and
+    # their Euclidean distances (zatlas.explore.neighbours)
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -70,6 +77,35 @@ def attribute_bits(frame: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, n
     return lo, hi
 
 
+def classify_columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
+    """Sort attribute columns into how the explorer shows them: "flags" (numeric, at most
+    two values: packed as bits, at most 64), "numeric" (a continuous colour scale) and
+    "categorical" (strings and other labels of at most MAX_CATEGORIES values); columns of
+    more distinct values than that (ids, paths) are left out."""
+    out: dict[str, list[str]] = {"flags": [], "numeric": [], "categorical": []}
+    for name in columns:
+        col = frame[name]
+        numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+        if numeric and col.nunique() <= 2 and len(out["flags"]) < 64:
+            out["flags"].append(name)
+        elif numeric and not pd.api.types.is_bool_dtype(col):
+            out["numeric"].append(name)
+        elif col.nunique(dropna=True) <= MAX_CATEGORIES:
+            out["categorical"].append(name)
+    return out
+
+
+def category_codes(values) -> tuple[np.ndarray, list[str]]:
+    """uint16 codes and their names, the commonest first (ties by name), so the palette's
+    first colours go to the largest groups; a missing value is its own category."""
+    s = pd.Series(values, dtype=object)
+    s = s.where(s.notna(), MISSING).astype(str)
+    counts = s.value_counts()
+    names = sorted(counts.index, key=lambda v: (-counts[v], v))
+    codes = s.map({n: i for i, n in enumerate(names)}).to_numpy(np.uint16)
+    return codes, names
+
+
 def split_codes(split: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """uint8 codes, CelebA's three splits first in their usual order, then any others."""
     values = pd.Series(split).astype(str)
@@ -83,13 +119,15 @@ def assemble(
     attribute_names: list[str],
     radius: np.ndarray,
     cluster: np.ndarray,
-    shown_columns: tuple[str, ...] = (),
+    numeric_names: list[str] = (),
+    categorical_names: list[str] = (),
 ) -> Points:
     """The table of every face any view shows.
 
     `views` maps a view name to (its rows, its (n, 2) coordinates); `attributes` has one
     row per image (image_id, split and the attribute columns); `radius` and `cluster`
-    have one entry per image.
+    have one entry per image. `attribute_names` are the flags (bits), `numeric_names` and
+    `categorical_names` the other columns shown (see classify_columns).
     """
     rows = union_rows([r for r, _ in views.values()])
     frame = attributes.iloc[rows]
@@ -110,5 +148,8 @@ def assemble(
         attr_hi=hi,
         attribute_names=list(attribute_names),
         views={name: align_view(rows, r, xy) for name, (r, xy) in views.items()},
-        metadata={c: frame[c].tolist() for c in shown_columns},
+        numeric={
+            c: pd.to_numeric(frame[c], errors="coerce").to_numpy(np.float32) for c in numeric_names
+        },
+        categorical={c: category_codes(frame[c].to_numpy()) for c in categorical_names},
     )

@@ -16,7 +16,7 @@ from zatlas.stages.files import limit_threads, load, write_json
 def model_points(
     zs,
     frame,
-    names,
+    kinds,
     embeddings,
     variants,
     planes,
@@ -24,13 +24,16 @@ def model_points(
     kmeans_points,
     max_points,
     seed,
-    text_columns=(),
+    neighbours,
+    threads=1,
 ):
     """One model's table of points: its t-SNE views, its PC planes on the same faces, each
-    face's radius and k-means cluster."""
+    face's radius, k-means cluster and nearest neighbours in z; `kinds` sorts the
+    attribute columns (points.classify_columns)."""
     from zatlas.analysis import kmeans as kmeans_an
     from zatlas.analysis import pca as pca_an
     from zatlas.analysis.subsample import subset
+    from zatlas.explore.neighbours import nearest_neighbours
     from zatlas.explore.points import assemble
 
     views = {}
@@ -53,11 +56,16 @@ def model_points(
     cluster[shown] = kmeans_an.labels_of(x, centres)
     radius = np.zeros(len(zs), dtype=np.float32)
     radius[shown] = np.linalg.norm(x.astype(np.float64), axis=1)
-    return assemble(views, frame, names, radius, cluster, tuple(text_columns))
+    points = assemble(
+        views, frame, kinds["flags"], radius, cluster, kinds["numeric"], kinds["categorical"]
+    )
+    if neighbours and len(shown) > 1:
+        # searched among the shown faces only: each has a thumbnail and a place in the views
+        points.neighbours = nearest_neighbours(x, neighbours, n_jobs=threads)
+    return points
 
 
 def run(
-    images,
     attributes,
     z,
     embeddings,
@@ -74,24 +82,24 @@ def run(
     sheet_px: int,
     quality: int,
     seed: int,
+    neighbours: int,
     threads: int = 1,
+    images=None,
 ) -> None:
-    """`z` has one file per model; `embeddings` one per model and variant, model-major."""
+    """`z` has one file per model; `embeddings` one per model and variant, model-major;
+    without `images` (a run without images: the rule's input is empty) the pages have no
+    thumbnails, and the card shows each point's metadata."""
     from zatlas.data.attributes import attribute_columns
     from zatlas.explore.build import write_explorer
+    from zatlas.explore.points import classify_columns
 
     limit_threads(threads)
     frame = pd.read_parquet(attributes)
-    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits; others stay out
-    names = [
-        c
-        for c in attribute_columns(frame)
-        if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() <= 2
-    ][:64]
-    # every other column (categories, numbers) as text in the hover card
-    shown = [c for c in attribute_columns(frame) if c not in names][:16]
+    # yes/no attributes (CelebA's 40, or a folder's own flags) travel as bits, other numbers
+    # as floats, strings as category codes
+    kinds = classify_columns(frame, attribute_columns(frame))
     out = Path(index).parent
-    for old in ("thumbs", "static"):  # files of an earlier run that are no declared output
+    for old in ("thumbs", "static", "data"):  # files of an earlier run that are no declared output
         shutil.rmtree(out / old, ignore_errors=True)
     tables = {}
     for m, model in enumerate(models):
@@ -99,7 +107,7 @@ def run(
         tables[model] = model_points(
             load(z[m]),
             frame,
-            names,
+            kinds,
             mine,
             variants,
             planes,
@@ -107,9 +115,10 @@ def run(
             kmeans_points,
             max_points,
             seed,
-            shown,
+            neighbours,
+            threads,
         )
-    pixels = load(images) if images else None  # none in a run without images
+    pixels = load(images) if images else None  # none in a run without images (data.dataset: none)
     result = write_explorer(out, pixels, tables, thumb, sheet_px, quality)
     result["mb_on_disk"] = round(result.pop("bytes") / 1e6, 2)
     result["sprite_mb"] = round(result.pop("sprite_bytes") / 1e6, 2)
