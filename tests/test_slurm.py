@@ -138,11 +138,14 @@ def cluster_profile(dest: Path, cpus: int) -> Path:
 
 
 FAIL_ONCE = """\
-# injected by tests/test_slurm.py: the first {script} job exits 1, later ones run
+# injected by tests/test_slurm.py: the first {rule} job exits 1, later ones run. Every rule
+# runs the same stage script, so the job is told by the rule its Snakemake process targets.
 import os, sys
 from pathlib import Path
 _flag = Path({flag!r})
-if sys.argv and sys.argv[0].endswith(".{script}") and not _flag.exists():
+_args = sys.argv[1:]
+_targets = [b for a, b in zip(_args, _args[1:]) if a == "--target-jobs"]
+if any(t.strip("'\\"").startswith("{rule}:") for t in _targets) and not _flag.exists():
     _flag.write_text(os.environ.get("SLURM_JOB_ID", "?"))
     sys.stderr.write("zatlas test: injected failure in SLURM job " + _flag.read_text() + "\\n")
     sys.exit(1)
@@ -244,7 +247,7 @@ def cluster_run(cluster, tmp_path_factory):
     inject = work / "inject"
     inject.mkdir()
     flag = work / "injected_failure"
-    (inject / "sitecustomize.py").write_text(FAIL_ONCE.format(script="radius.py", flag=str(flag)))
+    (inject / "sitecustomize.py").write_text(FAIL_ONCE.format(rule="radius", flag=str(flag)))
     rc2, out2 = run_on_cluster(work, cfg, prof, cluster, *targets, env={"PYTHONPATH": str(inject)})
     jobs2 = [j for j in jobs_in_slurm(cluster) if j["id"] not in {r["id"] for r in jobs1}]
     return {
