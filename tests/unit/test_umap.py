@@ -107,3 +107,29 @@ def test_umap_learns_compiled_code_once_and_reuses_it_in_the_next_process(tmp_pa
     hits, misses = run("second.npy")
     assert misses == 0 and hits > first_hits  # every umap function came from the cache
     np.testing.assert_array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
+
+
+def test_small_data_embedding_is_umaps_own_bit_for_bit():
+    """Below 4,096 points the distances are computed in one compiled loop instead of
+    umap-learn's per-pair Python calls: the embedding must not change at all."""
+    import umap
+
+    from zatlas.analysis import umap as umap_an
+
+    rng = np.random.default_rng(11)
+    x = (rng.normal(size=(240, 12)) * np.r_[[3.0] * 6, [0.5] * 6]).astype(np.float32)
+    ours = umap_an.run_umap(x, n_neighbors=10, min_dist=0.1, seed=4, n_epochs=60)
+    theirs = umap.UMAP(
+        n_components=2, n_neighbors=10, min_dist=0.1, n_epochs=60, random_state=4
+    ).fit_transform(x)
+    np.testing.assert_array_equal(ours, theirs.astype(np.float32))
+
+
+def test_distance_matrix_is_euclidean():
+    from zatlas.analysis import umap as umap_an
+
+    x = np.array([[0, 0, 0], [3, 4, 0], [1, 2, 2]], dtype=np.float32)
+    expected = np.array([[0, 5, 3], [5, 0, np.sqrt(4 + 4 + 4)], [3, np.sqrt(12), 0]])
+    d = umap_an.euclidean_matrix(x)
+    assert d.dtype == np.float32
+    np.testing.assert_allclose(d, expected, rtol=1e-6)
