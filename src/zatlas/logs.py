@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from zatlas.errors import ZatlasError
+from zatlas.hardware import nvidia_device_present
 
 # absl's header: severity, date, time, thread id, then "file.cc:line] message"
 NATIVE_LINE = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ (\S+:\d+\] .*)$")
@@ -27,10 +27,6 @@ CUDA_PROBE = (
     "failed call to cuInit",
 )
 ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called"
-
-
-def nvidia_device_present() -> bool:
-    return os.path.exists("/dev/nvidiactl") or shutil.which("nvidia-smi") is not None
 
 
 class NativeLogFilter:

@@ -76,7 +76,7 @@ rule sampling:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=8000,
     params:
         settings=ANALYSIS["sampling"],

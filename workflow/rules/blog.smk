@@ -161,7 +161,7 @@ rule samples:
     conda:
         "../../envs/zatlas.yaml"
     resources:
-        gpu=1,
+        gpu=GPU,
     params:
         settings=ANALYSIS["samples"],
         seed=config["seed"],

@@ -11,6 +11,7 @@ from zatlas.config import (
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
+from zatlas.hardware import model_threads, nvidia_device_present
 from zatlas.external.plan import plan as stage_plan
 from zatlas.external.spec import external_names, has_mu_logvar, trained_names
 from zatlas.stages.traversals import grid_names as traversal_grid_names
@@ -65,6 +66,14 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 ANALYSIS = config["analysis"]
+# With a GPU, training, encoding and decoding take turns on it (the profile's gpu=1 slot);
+# without one they do not queue for a slot that is not there, and run side by side.
+GPU = int(nvidia_device_present())
+try:
+    _CORES = workflow.cores
+except WorkflowError:  # a dry run or lint without --cores
+    _CORES = None
+MODEL_THREADS = model_threads(_CORES, bool(GPU))
 # which per-model stages run for which models; what is left out, and why (in the report)
 PLAN, LEFT_OUT = stage_plan(config, bool(attribute_names(config)))
 

@@ -27,7 +27,7 @@ rule traversals:
         "../../envs/zatlas.yaml"
     threads: 2
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=4000,
     params:
         settings=ANALYSIS["traversals"],
@@ -56,7 +56,7 @@ rule interpolations:
         "../../envs/zatlas.yaml"
     threads: 4
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=8000,
     params:
         settings=ANALYSIS["interpolations"],

@@ -20,9 +20,9 @@ rule train:
     priority: 50
     conda:
         "../../envs/zatlas.yaml"
-    threads: 8
+    threads: MODEL_THREADS
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=16000,
         runtime=720,
     params:
@@ -51,9 +51,9 @@ rule encode:
     priority: 50
     conda:
         "../../envs/zatlas.yaml"
-    threads: 4
+    threads: MODEL_THREADS
     resources:
-        gpu=1,
+        gpu=GPU,
         mem_mb=8000,
         runtime=60,
     script:

@@ -1,0 +1,31 @@
+"""What the workflow knows of this machine's accelerator before any job runs, without
+importing a deep-learning library (seconds at every parse): whether a GPU is there, and
+how many threads a training or encoding job gets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+
+
+def nvidia_device_present(environ: Mapping[str, str] | None = None) -> bool:
+    """An NVIDIA device the CUDA libraries can see: its driver's device node or
+    nvidia-smi, unless CUDA_VISIBLE_DEVICES hides every device."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CUDA_VISIBLE_DEVICES", "x").strip() in ("", "-1"):
+        return False
+    return os.path.exists("/dev/nvidiactl") or shutil.which("nvidia-smi") is not None
+
+
+def model_threads(cores: int | None, gpu: bool, most: int = 8) -> int:
+    """Threads of one training or encoding job on `cores` cores (None: not yet known).
+
+    With a GPU the models take turns on it, and a job's threads only feed it: up to
+    `most`. On CPUs alone TensorFlow's small convolutions scale poorly (the demo's
+    training keeps 1.1 of 2 cores busy), so each job gets half the cores and two models
+    train side by side, or one trains beside the analyses of a finished one.
+    """
+    if cores is None:
+        return most
+    return max(1, min(most, cores if gpu else cores // 2))
