@@ -29,3 +29,16 @@ def model_threads(cores: int | None, gpu: bool, most: int = 8) -> int:
     if cores is None:
         return most
     return max(1, min(most, cores if gpu else cores // 2))
+
+
+# Below this many points an analysis job reserves one thread: openTSNE's Barnes-Hut
+# synchronises its threads every iteration (two threads cost 2.2 times the CPU time of one
+# at 3,000 points), and the other analyses' parallel parts (BLAS, kNN queries) are too
+# short to pay for a second thread. Two one-thread jobs side by side keep both cores busy.
+SMALL_POINTS = 10_000
+
+
+def analysis_threads(n_points: int, most: int) -> int:
+    """Threads an analysis job reserves for `n_points` latent points (its rule's `most`
+    from SMALL_POINTS up)."""
+    return 1 if n_points < SMALL_POINTS else most

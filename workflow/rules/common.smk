@@ -11,7 +11,7 @@ from zatlas.config import (
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
-from zatlas.hardware import model_threads, nvidia_device_present
+from zatlas.hardware import analysis_threads, model_threads, nvidia_device_present
 from zatlas.external.plan import plan as stage_plan
 from zatlas.external.spec import external_names, has_mu_logvar, trained_names
 from zatlas.stages.traversals import grid_names as traversal_grid_names
@@ -74,6 +74,8 @@ try:
 except WorkflowError:  # a dry run or lint without --cores
     _CORES = None
 MODEL_THREADS = model_threads(_CORES, bool(GPU))
+# the latent points every per-model analysis sees: one thread each below 10,000
+N_POINTS = n_available(config)
 # which per-model stages run for which models; what is left out, and why (in the report)
 PLAN, LEFT_OUT = stage_plan(config, bool(attribute_names(config)))
 

@@ -25,7 +25,7 @@ rule traversals:
         model=one_of(PLAN["traversals"]),
     conda:
         "../../envs/zatlas.yaml"
-    threads: 2
+    threads: analysis_threads(N_POINTS, 2)
     resources:
         gpu=GPU,
         mem_mb=4000,
@@ -54,7 +54,7 @@ rule interpolations:
         model=one_of(PLAN["interpolations"]),
     conda:
         "../../envs/zatlas.yaml"
-    threads: 4
+    threads: analysis_threads(N_POINTS, 4)
     resources:
         gpu=GPU,
         mem_mb=8000,
@@ -88,7 +88,7 @@ rule explore:
         benchmarks("explore/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: 2
+    threads: analysis_threads(N_POINTS, 2)
     resources:
         mem_mb=8000,
     params:
