@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import find_peaks, peak_prominences
 
 SILVERMAN = 0.9
 Z_MODE = 4.0  # standard errors of prominence a bump needs to count as a mode
@@ -85,6 +84,10 @@ def significant_peaks(
 ) -> np.ndarray:
     """Indices of the KDE's local maxima (a density on cells of `width`) whose prominence
     passes Z_MODE standard errors and whose excess mass reaches MIN_MASS."""
+    # imported here: scipy.signal takes a second to import, in every job that imports a
+    # module that imports this one (kl_sweep, compare, the report) and finds no peaks
+    from scipy.signal import find_peaks, peak_prominences
+
     padded, offset = _mirrored(y, reflect)
     peaks, _ = find_peaks(padded)
     peaks = peaks[(peaks >= offset) & (peaks < offset + len(y))]
