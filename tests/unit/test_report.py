@@ -287,6 +287,9 @@ def test_structure_verdicts_reach_the_summary_when_present(run):
 def test_captions_exist_for_every_report_figure_and_render_cleanly():
     from docutils.core import publish_parts
 
+    from zatlas.captions import captions_of
+    from zatlas.registry import report_stages
+
     # the rules' figures (Snakemake's report) find their caption as our report does
     rules = "\n".join(p.read_text() for p in (REPO / "workflow/rules").glob("*.smk"))
     figures = re.findall(r'figure\(\s*f?"([^"]+\.png)"', rules)
@@ -294,8 +297,14 @@ def test_captions_exist_for_every_report_figure_and_render_cleanly():
     for path in figures:
         topic, _ = rp.classify(path.replace("{{", "{").replace("}}", "}"))
         assert rp.read_caption(CAPTIONS, topic, Path(path).stem), path
-    for name in sorted(p.name for p in CAPTIONS.glob("*.rst")):
-        text = (CAPTIONS / name).read_text()
+    # every caption, the report's own sections' and every stage's
+    texts = [
+        (CAPTIONS / name).read_text() for name in sorted(p.name for p in CAPTIONS.glob("*.rst"))
+    ]
+    for s in report_stages():
+        section, files = captions_of(s.name)
+        texts += [section, *files.values()]
+    for text in texts:
         text = re.sub(r"\{\{.*?\}\}", "x", text)  # Snakemake fills in its Jinja first
         # halt on any docutils warning, e.g. |z - mu| read as a substitution reference
         publish_parts(text, writer="html", settings_overrides={"halt_level": 2})

@@ -1,6 +1,10 @@
+import atexit
 import os
 import re
+import shutil
+import tempfile
 
+from zatlas.captions import caption, captions_of
 from zatlas.config import (
     ModelSpec,
     TrainSpec,
@@ -130,21 +134,38 @@ def acquire_inputs(wildcards):
     return {"fingerprint": FINGERPRINT} if FINGERPRINT else {}
 
 
-CAPTIONS = os.path.join(WORKFLOW_DIR, "report")
+# Snakemake's report takes a caption as a file, rendered with the job's `snakemake` object
+# but not told which of the job's files it describes, so one template cannot pick a
+# figure's text. Each caption (zatlas.captions: the text in the stage's plot module) is
+# written once per parse to a file of its own in a folder that lives as long as this process.
+CAPTION_FILES = tempfile.mkdtemp(prefix="zatlas-captions-")
+atexit.register(shutil.rmtree, CAPTION_FILES, ignore_errors=True)
+
+
+def caption_file(stage, stem):
+    """The file Snakemake's report reads a figure's caption from."""
+    text = caption(stage, stem)
+    if not text:
+        raise WorkflowError(
+            f"{stage}/{stem}: no caption; give the figure a text in "
+            f"src/zatlas/plots/{stage}.py (CAPTION, or FILE_CAPTIONS['{stem}'])"
+        )
+    own = stem in captions_of(stage)[1]
+    path = os.path.join(CAPTION_FILES, f"{stage}-{stem}.rst" if own else f"{stage}.rst")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{text}\n")
+    return path
 
 
 def figure(path, labels=None):
     """A figure in Snakemake's report, filed like our own report files it: under the title
-    (registry) of the stage whose folder holds it, with that stage's caption
-    (`<stage>-<figure>.rst`, else `<stage>.rst`), per model where the path has one."""
+    (registry) of the stage whose folder holds it, with that stage's caption (its own text
+    for this file, else the stage's), per model where the path has one."""
     stage = classify(path)[0]
     stem = os.path.splitext(os.path.basename(path))[0]
-    caption = f"{stage}-{stem}.rst"
-    if not os.path.exists(os.path.join(CAPTIONS, caption)):
-        caption = f"{stage}.rst"
     return report(
         path,
-        caption=f"../report/{caption}",
+        caption=caption_file(stage, stem),
         category=BY_NAME[stage].title,
         subcategory="{model}" if "{model}" in path else None,
         labels=labels,

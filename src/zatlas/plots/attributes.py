@@ -8,6 +8,26 @@ import pandas as pd
 from zatlas.plots import plt, save, scatter_style
 from zatlas.plots.colours import colour_args, is_categorical, legend
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Do k-means clusters of z match the 40 CelebA attributes, as the blog guessed? The normalized
+mutual information (NMI) between the k-means labels and each binary attribute, with the
+mutual information adjusted for chance (AMI) beside it: 1 means the clusters determine the
+attribute, 0 that they say nothing about it.
+"""
+FILE_CAPTIONS = {
+    "nmi": """\
+NMI and AMI between the k-means clusters and each attribute, highest first (nmi.csv). The
+summary gives the best attribute and the mean over all 40.
+""",
+    "scatters": """\
+PCA (PC1/PC2) and t-SNE scatters of the z-points coloured by the chosen attributes (red:
+present, blue: absent). An attribute that separates into regions is encoded along directions
+that these projections keep.
+""",
+}
+
 
 def plot_attribute_scatters(
     projections: dict[str, tuple[np.ndarray, pd.DataFrame]], title: str, path

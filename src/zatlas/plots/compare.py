@@ -8,6 +8,29 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Every model side by side: radius and k-means inertia overlaid in one figure each, and one
+table (``compare.csv``) with each model's radius peak and shells, dominant axes, elbow k and,
+for VAEs, the logvar and ``|z - mu|`` statistics.
+"""
+FILE_CAPTIONS = {
+    "kmeans_overlay": """\
+Every model's k-means inertia against k, divided by its inertia at the smallest k so that
+models of different scale share one axis (line: mean over seeds, band: min-max). A curve that
+drops fast and then flattens has a few well-separated clusters; a slowly falling straight-ish
+curve has none.
+""",
+    "radius_overlay": """\
+All models in one figure: the number density of the z-points against the radius ``||z||``
+(normalized to unit area, one panel per bin width), with sqrt(z_dim) dotted and each model's
+peak in the legend. Shells at different radii or of different widths show how the KL term
+pulls a VAE's points toward a standard Gaussian, while an AE's shell sits wherever training
+left it.
+""",
+}
+
 
 def _peak_label(summary: dict) -> str:
     if summary.get("n_modes", 1) > 1:

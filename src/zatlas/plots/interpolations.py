@@ -7,6 +7,20 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Does the straight line between two real faces stay on the data? For seeded pairs of real
+codes, the straight segment in z (top strip) against the shortest path through the data's
+k-nearest-neighbour graph (bottom strip), both resampled to the same number of steps by
+length and decoded. Right: the on-manifold score along each path, the distance of each step
+to its nearest real code over the median nearest-neighbour distance of the real codes (as in
+the sampling stage; about 1 on the data, dotted: the 95th percentile of real codes). A
+straight line that crosses a void shows a bump in the middle; the graph path stays low by
+construction. The table gives the mean and maximum score per path type over all pairs
+(pair_max_mean: the typical height of the bump); pairs.csv has each pair's lengths and hops.
+"""
+
 
 def _strip(images: np.ndarray | None, n_cols: int, shape, pad: int = 2) -> np.ndarray:
     h, w = shape

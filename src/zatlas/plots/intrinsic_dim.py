@@ -7,6 +7,17 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Left: intrinsic dimension of the z-point cloud by TwoNN (Facco et al. 2017) and the
+Levina-Bickel maximum-likelihood estimate at several neighbourhood sizes k, beside the same
+estimates on the matched-Gaussian null and against z_dim. A data dimension far below the
+null's means the points lie near a lower-dimensional manifold than their covariance implies.
+Right: active units (Burda et al. 2016), the variance over the data of E[z_u | x] (mu for a
+VAE, z for an AE) per unit, sorted; a unit is active above the threshold.
+"""
+
 
 def plot_dimensions(
     dims: pd.DataFrame, units: pd.DataFrame, threshold: float, title: str, path

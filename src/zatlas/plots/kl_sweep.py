@@ -7,6 +7,16 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Every model of the config against its kl_factor: radius of the z-points (median, band from
+the 5th to the 95th percentile; dotted: sqrt(z_dim)), mean logvar, active units and the
+reconstruction loss of the last epoch (validation when recorded); the AE, which has no KL
+term, is a dashed horizontal line. With a family of VAEs over several decades of kl_factor
+this shows where a VAE stops behaving like a plain AE.
+"""
+
 
 def plot_kl_sweep(table: pd.DataFrame, path) -> None:
     """Radius, mean logvar, active units, reconstruction loss against kl_factor (VAEs); the

@@ -7,6 +7,35 @@ import pandas as pd
 
 from zatlas.plots import plt, save, scatter_style
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Principal component analysis of the z-points: how much variance each component explains, and
+scatters of the points on chosen planes at zoom squares around the origin. Empty regions at
+small zooms are the "voids" of the blog study.
+The zoom sides are in units of the median per-axis standard deviation of the latents
+(``analysis.scale: relative``, the default; about 1 for the blog's AE, so the blog's sides 5,
+1 and 0.5 carry over), or literal with ``analysis.scale: absolute``; ``summary.json`` and the
+``side`` column of ``zoom_counts.csv`` give the sides in the latents' own units.
+"""
+FILE_CAPTIONS = {
+    "axis_planes": """\
+The same scatters as for the PC planes, on the plane of the two most dominant original latent
+axes (from the axes table), at the full view and at the configured zoom squares.
+""",
+    "pc_planes": """\
+Scatters of the z-points projected on the configured planes of principal components (rows),
+at the full view and at zoom squares of the given side around the origin (columns); points
+are translucent and rasterized, so dark areas are dense. Empty cells at small zooms are voids;
+stripes and arcs are the "filaments".
+""",
+    "variance": """\
+Explained-variance ratio of each principal component (bars, left axis) and its cumulative sum
+(line, right axis). A few tall bars mean the z-points lie close to a low-dimensional subspace;
+an even spread means they fill all z_dim directions.
+""",
+}
+
 
 def plot_pca_variance(table: pd.DataFrame, title: str, path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.6))

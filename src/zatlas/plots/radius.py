@@ -6,6 +6,21 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Number of z-points per radius bin (the L2 distance ``||z||`` from the origin), one panel per
+configured bin width. The dotted line marks sqrt(z_dim), where the points of a standard
+Gaussian in z_dim dimensions concentrate; the dashed line is the peak of the histogram at
+that bin width, or each mode where the density has several. The peak and FWHM in
+summary.json (and in the summary of findings) are bin-free: the mode of a Gaussian kernel
+density estimate and the density's width at half the peak's height. The modes are counted
+first (``n_modes``, ``modes``): with more than one there is no single peak, and ``peak`` and
+``fwhm`` are null with a ``peak_note``. A shell far inside or outside sqrt(z_dim), a much
+narrower or wider one, or several shells, say the encoder does not fill the space like a
+standard Gaussian.
+"""
+
 
 def plot_radius(densities: pd.DataFrame, summary: dict, title: str, path) -> None:
     widths = sorted(densities["bin_width"].unique(), reverse=True)

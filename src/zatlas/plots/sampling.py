@@ -6,6 +6,31 @@ import numpy as np
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Do random z-points fail because they miss a thin manifold, or a larger coherent region?
+Samples from fixed distributions (N(0, I), uniform boxes) and from densities fitted to the
+training latents after training (diagonal Gaussian, full-covariance Gaussian, Gaussian
+mixture, as in "From Variational to Deterministic Autoencoders"), against held-out real
+z-points as the reference.
+"""
+FILE_CAPTIONS = {
+    "decoded": """\
+Images decoded from the first samples of each strategy; the last row (held_out) decodes real
+z-points of validation and test images.
+""",
+    "scores": """\
+Left: on-manifold score, the distance of each sample to its nearest training z-point over the
+median distance of training points to their own nearest neighbour (about 1 on the data); the
+dashed line is the 95th percentile of the training points' own ratio, and
+on_manifold_fraction in scores.csv is the share of samples below it. Right: pixel MSE between
+decode(z) and decode(encode(decode(z))); latent_drift_median in the table is the median of
+the relative shift of z after one decode-encode cycle. A strategy that scores like held_out
+samples the region the decoder was trained on.
+""",
+}
+
 
 def plot_sampling_scores(
     scores: dict[str, np.ndarray], cycle: dict[str, np.ndarray], within: float, title: str, path

@@ -7,6 +7,66 @@ import pandas as pd
 
 from zatlas.plots import plt, save, scatter_style
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+Are the blog's "filaments and voids" real, or what any cloud of the same shape looks like in
+projection? Each verdict names the null it rejects, and the nulls form a hierarchy, each
+removing one explanation: the matched Gaussian (mean and covariance); the elliptical null
+(also every point's Mahalanobis radius, on a random direction: heavy tails and shells are
+reproduced), whose rejection is a finding about the cloud's shape and not about filaments;
+the smoothed data (the cloud's own large-scale shape, every point moved by a small kernel),
+whose rejection at some neighbour rank is small-scale clumping, filaments or clusters, at
+that scale; and, for holes, a smoothed marginal of each PC plane (the same outline, holes
+smaller than the kernel filled in). Neighbour tests live in robust principal components
+(far outliers trimmed), windows span robust quantiles. Every p-value is
+Bonferroni-corrected for all tests of the table (``n_tests``), and a verdict also needs an
+effect beyond a minimum. The family-wise false-positive rates and the power of these
+verdicts, run through this very stage function on clouds with and without planted structure,
+are in docs/structure.md (benchmarks/structure_calibration.py).
+"""
+FILE_CAPTIONS = {
+    "structure": """\
+Left: small-scale clumping. Median distance of query points to their r-th nearest
+neighbour in the robust top principal components (whitened), data over the smoothed data
+(every point moved by a kernel of ``clump_bandwidth`` robust sd, spread kept), at every
+rank r. Below the grey band the points crowd together beyond what a smooth density of the
+same large-scale shape explains: filaments or clusters, at the scale of the first rank
+below the band. A cluster of 10 points shows at ranks below 10 and not beyond. Right: per
+PC plane and window, the largest hole (an empty region not connected to the window's edge)
+measured by the points the smoothed-marginal null expects in it, data beside the largest
+of the null replicates. Numbers: nn_distances.csv (per rank), voids.csv (per window); the
+tests in verdicts.csv.
+""",
+    "tsne_null": """\
+t-SNE of a seeded random subset of the z-points beside a t-SNE of the same number of points
+from the matched Gaussian, with the same settings (the configured ``tsne_perplexity``).
+Islands and strands that the null shows as well are what t-SNE makes of any
+high-dimensional Gaussian; only structure beyond the null's is structure of the data. The
+final KL divergences are in summary.json.
+""",
+    "verdicts": """\
+One row per test, each named for its null, in the order of the hierarchy.
+``radii_not_gaussian``: Kolmogorov-Smirnov of the squared Mahalanobis radii against their
+exact law for a Gaussian sample (a scaled Beta law); effect = KS distance.
+``not_gaussian_nn``: Mann-Whitney U of distances to the ``nn_k``-th neighbour in the robust
+top PCs, data against the matched Gaussian (anything non-Gaussian). ``not_elliptical``: the
+same against the elliptical null, which keeps every point's Mahalanobis radius: a SHAPE
+finding (a box or crossed broad Gaussians are not elliptical and have no filament or
+cluster). ``clumping`` (one row per neighbour rank): the data against the smoothed data,
+which keeps the large-scale shape: the only test that speaks of filaments or clusters; the
+first rank at which it fires is the scale of the clumping. Effects are ratios of median
+distances (data/null). ``holes``: the largest enclosed empty region of each PC-plane window,
+measured by the points the smoothed-marginal null expects in it (a measure that does not
+shrink as the cloud grows), over two grid phases, against Monte Carlo replicates of the
+null with at least 2 x n_tests / alpha replicates where the effect reaches its minimum.
+``p_raw`` is the test's own p-value, ``p_value`` the Bonferroni-corrected one
+(x ``n_tests``); a verdict needs ``p_value < alpha`` and an effect beyond ``min_effect``.
+The ``overall`` row states the clumping answer first, then the shape finding, then the
+holes.
+""",
+}
+
 
 def plot_verdicts(
     profile: pd.DataFrame, holes: pd.DataFrame, min_clump: float, title: str, path

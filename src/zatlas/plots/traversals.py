@@ -7,6 +7,25 @@ import pandas as pd
 
 from zatlas.plots import plt, save
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+What does one direction of z change in a face? Each grid starts from the codes of a few real
+faces (one row each) and sets their coordinate along one direction to evenly spaced values
+from the data's 1st to the 99th percentile along it (the column labels), keeping the rest of
+each code; every cell is decoded. Directions: the most dominant original axes (by the axes
+stage's score, named by their 0-based index) and the leading principal components.
+"""
+FILE_CAPTIONS = {
+    "change": """\
+How much the decoded face changes per unit step along each direction: the mean absolute
+pixel difference (pixels in [0, 1]) between neighbouring cells of a traversal, over the
+step's length in z (blue: original axes, orange: principal components). change.csv also has
+the change per step and from the first to the last cell (end_to_end_change). A direction
+that carries more change per unit moves the face more for the same distance in z.
+""",
+}
+
 
 def _mosaic(images: np.ndarray, pad: int = 2) -> np.ndarray:
     """(rows, cols, H, W, C) images as one uint8 picture with white gaps."""

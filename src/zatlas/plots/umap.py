@@ -9,6 +9,17 @@ import numpy as np
 
 from zatlas.plots import save, scatter_style
 
+# The report's words for this stage (our page and Snakemake's, zatlas.captions): CAPTION
+# under every figure without its own, FILE_CAPTIONS by output file stem.
+CAPTION = """\
+UMAP (umap-learn) of the same subsets of z as t-SNE: z itself at every size, and z after
+PCA to each configured number of components. One panel per subset. Each run's kNN
+recall at 10 (the share of a point's 10 nearest neighbours in z that stay among its 10
+nearest in the embedding) is in ``summary.json``, measured against z whatever the input,
+so it compares directly with t-SNE's. UMAP keeps more of the global arrangement than
+t-SNE; neither map's empty space is a void in z.
+"""
+
 
 def plot_embeddings(
     embeddings: dict[str, np.ndarray], title: str, path, colors: dict | None = None

@@ -5,8 +5,9 @@ palette PNGs), every table rendered, so it opens anywhere without a network. Lin
 to in-page anchors and, relatively, to the full-size figures and full tables of the run.
 Numbers come from the CSV/JSON files the stages wrote, never from pixels.
 
-Captions are the reStructuredText files of workflow/report/, the ones Snakemake's own report
-shows: ``<topic>-<figure>.rst`` for one figure, else ``<topic>.rst``.
+A stage's captions are the reStructuredText texts of its plot module (zatlas.captions), the
+ones Snakemake's own report shows: the file's own text, else the stage's. The page's own
+sections (summary, scorecard) and its introduction read workflow/report/<section>.rst.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from zatlas.captions import caption
+from zatlas.registry import BY_NAME
 from zatlas.report.artifacts import Artifact, read_json
 from zatlas.report.constants import (
     COMPACT_MIN_BYTES,
@@ -42,13 +44,13 @@ def rst_to_html(text: str) -> str:
 
 
 def read_caption(captions_dir: str | Path, topic: str, stem: str | None = None) -> str:
-    """Text of ``<topic>-<stem>.rst`` (one figure) or else ``<topic>.rst``; "" when none."""
-    names = ([f"{topic}-{stem}.rst"] if stem else []) + [f"{topic}.rst"]
-    for name in names:
-        path = Path(captions_dir) / name
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip()
-    return ""
+    """A stage's caption from its plot module (zatlas.captions: the file's own text, else
+    the stage's); the report's own sections (summary, scorecard) from ``<topic>.rst`` in
+    `captions_dir`; "" when there is none."""
+    if topic in BY_NAME:
+        return caption(topic, stem)
+    path = Path(captions_dir) / f"{topic}.rst"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
 
 
 def render_intro(captions_dir: str | Path, config: dict) -> str:
