@@ -44,7 +44,7 @@ SKIPPED_DIRS = frozenset({"benchmarks", "logs", "report"})
 
 def _is_machine_key(key: str) -> bool:
     key = str(key).lower()
-    return key in MACHINE_KEYS or key.endswith(("_seconds", "_time", "_version"))
+    return key in MACHINE_KEYS or "second" in key or key.endswith(("_time", "_version"))
 
 
 def _flatten(value, path: str = "") -> dict[str, object]:

@@ -19,7 +19,17 @@ def write(root, rel, content):
 def test_differences_found_and_timings_ignored(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for root, kl, secs, recall in ((a, 2.25, 1.0, [0.5, 0.7]), (b, 2.25, 9.0, [0.5, 0.75])):
-        write(root, "analysis/ae/tsne/summary.json", {"kl": kl, "seconds": secs, "threads": 1})
+        write(
+            root,
+            "analysis/ae/tsne/summary.json",
+            {
+                "kl": kl,
+                "seconds": secs,
+                "threads": 1,
+                "images_per_second": 9 / secs,
+                "epoch_seconds": [secs],
+            },
+        )
         write(root, "analysis/ae/tsne/recall.csv", {"recall": recall, "wall_s": [secs, secs]})
         write(root, "analysis/ae/pca/summary.json", {"vals": [1.0, float("nan")], "n": 3})
         write(root, "benchmarks/tsne/ae.csv", {"s": [secs]})  # the machine's record
