@@ -65,7 +65,7 @@ def rehearsal_config(args) -> dict:
         "data": {"dataset": "synthetic", "n_images": args.n, "image_size": args.size},
         "training": {"epochs": args.epochs},
         "models": {"ae": {"type": "ae"}, "vae_tiny": {"type": "vae", "kl_factor": 1.0e-5}},
-        "analysis": {"tsne": {"n_points": [args.tsne_points]}},
+        "analysis": {"tsne": {"n_points": [int(n) for n in str(args.tsne_points).split(",")]}},
     }
     if args.few_tsne:
         # the per-point rate of each kind (z, PCA first) is what the extrapolation needs
@@ -166,6 +166,92 @@ def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
     return out
 
 
+def probe_analyses(full: dict, n_small: int, work: Path) -> dict:
+    """CPU seconds of the radius, axes, pca and vae_stats stages' own code (files in,
+    files and figures out) at the rehearsal's N and at the full N, in one process on one
+    BLAS thread, after a warm-up call: {stage: (CPU s at n_small, CPU s at full N)}.
+    Synthetic latents: these stages' cost depends on the array's shape, not its values."""
+    from threadpoolctl import threadpool_limits
+
+    from zatlas.config import n_available
+    from zatlas.stages import axes, pca, radius, vae_stats
+
+    n_full, z_dim = n_available(full), full["architecture"]["z_dim"]
+    rng = np.random.default_rng(0)
+    root = work / "probe-analyses"
+    root.mkdir(parents=True, exist_ok=True)
+    arrays = {
+        "z": rng.normal(size=(n_full, z_dim)).astype(np.float32) * rng.uniform(0.5, 5, z_dim),
+        "logvar": rng.normal(-13, 1, size=(n_full, z_dim)).astype(np.float32),
+    }
+    arrays["mu"] = arrays["z"] + rng.normal(0, 1e-3, size=(n_full, z_dim)).astype(np.float32)
+    an = full["analysis"]
+
+    def once(n: int) -> dict:
+        d = root / str(n)
+        d.mkdir(exist_ok=True)
+        for name, a in arrays.items():
+            np.save(d / f"{name}.npy", a[:n].astype(np.float32))
+        z, out = d / "z.npy", {}
+
+        def timed(stage, fn):
+            start = time.process_time()
+            fn()
+            out[stage] = time.process_time() - start
+
+        timed(
+            "radius",
+            lambda: radius.run(z, d / "r.csv", d / "r.json", d / "r.png", "ae", **an["radius"]),
+        )
+        timed(
+            "axes",
+            lambda: axes.run(
+                z,
+                d / "a.csv",
+                d / "ad.csv",
+                d / "adom.csv",
+                d / "a.json",
+                d / "a1.png",
+                d / "a2.png",
+                "ae",
+                scale=an["scale"],
+                **an["axes"],
+            ),
+        )
+        timed(
+            "pca",
+            lambda: pca.run(
+                z,
+                d / "a.csv",
+                d / "pv.csv",
+                d / "pv.png",
+                d / "pz.csv",
+                d / "p.json",
+                d / "p1.png",
+                d / "p2.png",
+                "ae",
+                scale=an["scale"],
+                seed=0,
+                threads=1,
+                **an["pca"],
+            ),
+        )
+        timed(
+            "vae_stats",
+            lambda: vae_stats.run(
+                z, d / "mu.npy", d / "logvar.npy", d / "v.csv", d / "v.json", d / "v.png", "vae"
+            ),
+        )
+        return out
+
+    with threadpool_limits(1):
+        once(2_000)  # imports, fonts, first figures
+        small, big = once(n_small), once(n_full)
+    for stage in small:
+        print(f"probe {stage}: {small[stage]:.1f} CPU-s at {n_small}, {big[stage]:.1f} at {n_full}")
+    return {stage: (small[stage], big[stage]) for stage in small}
+
+
 def full_config() -> dict:
     sys.path.insert(0, str(REPO / "src"))
     from zatlas.config import validate_config
@@ -251,7 +337,7 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
     kmeans fall back to the linear scaling (x N x px, x N)."""
     from zatlas.config import n_available
-    from zatlas.scaling import kmeans_cpu_s, train_cpu_s
+    from zatlas.scaling import grown_cpu_s, kmeans_cpu_s, train_cpu_s
     from zatlas.stages.tsne import tsne_variants
 
     probes = probes or {}
@@ -268,7 +354,14 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
         per_kind = group.groupby("kind")["cpu_s"].mean().to_dict()
         if rule == "tsne":
             cpu = _tsne_full(group, cfg, full, tsne_variants)
-            how = "x points, every full-config run (a lower bound: t-SNE grows faster)"
+            how = "fixed + per point (fitted on the sizes run), every full-config run"
+        elif rule in probes.get("analyses", {}):
+            small, big = probes["analyses"][rule]
+            targets = [k for k in kinds if rule != "vae_stats" or k == "vae"]
+            cpu = sum(
+                grown_cpu_s(per_kind.get(k, max(per_kind.values())), small, big) for k in targets
+            )
+            how = "the job + its stage's growth to full N (probe), per model"
         elif rule in ("acquire", "prepare"):
             cpu, how = group["cpu_s"].sum() * r_n, "x N"
         elif rule == "train" and "train" in probes:
@@ -334,18 +427,19 @@ def _n_jobs(rule, kinds, full, tsne_variants) -> int:
 
 
 def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants) -> float:
+    from zatlas.scaling import tsne_cpu_s
+
     runs = tsne_variants(cfg)
-    per_point = {}
+    measured = {}
     for job in group.itertuples():
-        variant = next(v for v in runs if job.job.endswith(v))
-        key = runs[variant]["pca_components"] is None
-        per_point.setdefault(key, []).append(job.cpu_s / runs[variant]["n_points"])
-    rate = {k: sum(v) / len(v) for k, v in per_point.items()}
-    total = 0.0
-    for spec in tsne_variants(full).values():
-        key = spec["pca_components"] is None
-        total += spec["n_points"] * rate.get(key, max(rate.values()))
-    return total * len(full["models"])
+        spec = runs[next(v for v in runs if job.job.endswith(v))]
+        measured.setdefault((spec["n_points"], spec["pca_components"] is not None), []).append(
+            job.cpu_s
+        )
+    wanted = [
+        (v["n_points"], v["pca_components"] is not None) for v in tsne_variants(full).values()
+    ]
+    return tsne_cpu_s(measured, wanted) * len(full["models"])
 
 
 def _startup(jobs: pd.DataFrame) -> float:
@@ -456,15 +550,10 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
     for cores in (2, 16):
         parts = wall_on(table, cores)
         print(f"  {cores:2d} cores: " + ", ".join(f"{k} {hours(v)}" for k, v in parts.items()))
-    print("\nagainst the full-size measurements (README, 'What the full study needs'):")
-    for rule, ref in REFERENCE_CPU_S.items():
-        row = table[table["rule"] == rule]
-        if len(row):
-            est = float(row["full_cpu_s"].iloc[0])
-            print(
-                f"  {rule:8s} estimate {hours(est):>9s} CPU, measured {hours(ref):>9s} CPU: "
-                f"{est / ref - 1:+.0%}"
-            )
+    versus = against_reference(table, jobs, cfg, full, probes)
+    print("\nagainst the full-size measurements (docs/performance.md, 'What the full study needs';")
+    print(f"reference numbers: {REFERENCE.relative_to(REPO)}), in CPU time (2 cores: half):\n")
+    print(markdown(versus))
     out = workdir / "full_scale.json"
     out.write_text(
         json.dumps(
@@ -475,6 +564,7 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
                 "disk_rehearsal": sizes,
                 "disk_full": full_sizes,
                 "wall_full": {c: wall_on(table, c) for c in (2, 16)},
+                "against_reference": versus.to_dict(orient="records"),
                 "probes": {k: {str(j): v for j, v in p.items()} for k, p in probes.items()},
             },
             indent=2,
@@ -488,7 +578,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=202_599, help="synthetic faces")
     parser.add_argument("--size", type=int, default=96, help="image size in px")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--tsne-points", type=int, default=20_000)
+    parser.add_argument(
+        "--tsne-points",
+        default="20000",
+        help="t-SNE sizes, comma-separated (two sizes give its fixed and per-point cost)",
+    )
     parser.add_argument(
         "--few-tsne", action="store_true", help="one z and one PCA t-SNE run per model"
     )
@@ -530,10 +624,82 @@ def main() -> None:
     report(work, full_config_defaults(cfg), wall)
 
 
-# The full-size measurements of README "What the full study needs", in CPU seconds for
-# the whole full config: train 8.3 h on 2 cores (both busy); the k-means sweep 137 s of
-# CPU per model (benchmarks/kmeans.py --full-kmeans --sweep, 162,770 points).
-REFERENCE_CPU_S = {"train": 8.3 * 3600 * 2, "kmeans": 137.0 * 3}
+# The full-size measurements the estimates are checked against, one row per part of the
+# docs' table "What the full study needs" (which shows the same numbers), with their sources.
+REFERENCE = REPO / "benchmarks" / "full_scale_reference.csv"
+
+
+def read_reference(path: Path = REFERENCE) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"rules": str}, keep_default_na=False)
+
+
+def at_n(full: dict, n: int) -> dict:
+    """The full config on its first n images (a reference measured at another N)."""
+    return {**full, "data": {**full["data"], "n_images": n}}
+
+
+def against_reference(table, jobs, cfg, full, probes, reference=None) -> pd.DataFrame:
+    """Per part of the reference: the estimate (CPU s, at the N the reference was measured
+    at), the reference, their ratio and whether it lands within 25 %; then the total."""
+    from zatlas.scaling import compare
+
+    reference = read_reference() if reference is None else reference
+    rows, total = [], 0.0
+    for ref in reference.itertuples():
+        if ref.part == "total":
+            continue
+        rules = ref.rules.split()
+        at = table
+        if ref.n_images != "":
+            at = extrapolate(jobs, cfg, at_n(full, int(ref.n_images)), probes)
+        found = at[at["rule"].isin(rules)]
+        if set(rules) - set(found["rule"]):
+            rows.append({"part": ref.part, "estimate_cpu_s": None, "reference_cpu_s": ref.cpu_s})
+            total = None
+            continue
+        est = float(found["full_cpu_s"].sum())
+        if total is not None:
+            total += float(table.loc[table["rule"].isin(rules), "full_cpu_s"].sum())
+        ratio, ok = compare(est, float(ref.cpu_s))
+        rows.append(_versus_row(ref, est, ratio, ok))
+    ref_total = reference[reference["part"] == "total"]
+    if len(ref_total) and total is not None:
+        ref = next(ref_total.itertuples())
+        rows.append(_versus_row(ref, total, *compare(total, float(ref.cpu_s))))
+    return pd.DataFrame(rows)
+
+
+def _versus_row(ref, est: float, ratio: float, ok: bool) -> dict:
+    return {
+        "part": ref.part,
+        "rules": ref.rules,
+        "estimate_cpu_s": est,
+        "reference_cpu_s": float(ref.cpu_s),
+        "reference_2_cores": ref.two_cores,
+        "n_images": ref.n_images,
+        "ratio": ratio,
+        "within_25": ok,
+    }
+
+
+def markdown(versus: pd.DataFrame) -> str:
+    lines = [
+        "| part | estimate (CPU) | full-size reference (CPU) | estimate / reference |",
+        "|---|---|---|---|",
+    ]
+    for r in versus.itertuples():
+        if r.estimate_cpu_s is None or pd.isna(r.estimate_cpu_s):
+            lines.append(f"| {r.part} | not measured | {hours(r.reference_cpu_s)} | — |")
+            continue
+        name = f"{r.part} ({r.rules})" if r.rules and r.rules != r.part else r.part
+        if r.n_images:
+            name += f", at {int(r.n_images):,} points"
+        flag = "" if r.within_25 else " (outside 25 %)"
+        lines.append(
+            f"| {name} | {hours(r.estimate_cpu_s)} | {hours(r.reference_cpu_s)} "
+            f"| {r.ratio:.2f}{flag} |"
+        )
+    return "\n".join(lines)
 
 
 def run_probes(work: Path, args) -> None:
@@ -544,7 +710,8 @@ def run_probes(work: Path, args) -> None:
     train = probe_training(full, args.probe_batches, 1, work)
     sweep = sweep_of(full)
     lloyd = probe_lloyd(sorted(set(sweep.ks) | set(range(2, 81, 2))), full["architecture"]["z_dim"])
-    probes = {"train": train, "lloyd": lloyd}
+    analyses = probe_analyses(full, args.n, work)
+    probes = {"train": train, "lloyd": lloyd, "analyses": analyses}
     (work / "probes.json").write_text(
         json.dumps({k: {str(j): v for j, v in p.items()} for k, p in probes.items()}, indent=2)
     )
@@ -558,6 +725,7 @@ def read_probes(work: Path) -> dict:
     return {
         "train": {k: tuple(v) for k, v in raw.get("train", {}).items()},
         "lloyd": {int(k): v for k, v in raw.get("lloyd", {}).items()},
+        "analyses": {k: tuple(v) for k, v in raw.get("analyses", {}).items()},
     }
 
 

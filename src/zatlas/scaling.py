@@ -8,7 +8,12 @@ A reduced rehearsal (20,000 faces at 64 px) cannot be scaled linearly to the ful
   (`images x epochs x CPU-seconds per image`, per model kind);
 - **kmeans**: each fit converges on a fixed subset of `fit_points` points whatever N is,
   then runs `refine_iter` Lloyd steps (and one inertia pass) on all N points: only that part
-  grows with N. Its cost per point is measured with the stage's own Lloyd step.
+  grows with N. Its cost per point is measured with the stage's own Lloyd step;
+- **tsne**: a fixed part (start-up, the optimiser's per-iteration grid, figures) and a part
+  per point, both measured by running it at two sizes;
+- **radius, axes, pca, vae_stats**: the job as measured plus the growth of its work from the
+  rehearsal's N to the full N, measured by running the stage's own code at both sizes (so
+  the start-up and the fixed-size figures are not multiplied by N/n).
 """
 
 from __future__ import annotations
@@ -65,6 +70,52 @@ def kmeans_cpu_s(
 
     subset_part = max(measured_cpu_s - passes(measured, n_measured), 0.0)
     return subset_part * fitted(full, n_full) / fitted(measured, n_measured) + passes(full, n_full)
+
+
+def fit_fixed_and_rate(sizes, cpu_s) -> tuple[float, float]:
+    """(fixed CPU s, CPU s per point) of `cpu = fixed + rate x size`, least squares over
+    the measured sizes. One size (or a fit with a negative fixed part, which noise can
+    give): all of the cost is taken as per point, an upper bound when extrapolating up."""
+    import numpy as np
+
+    x, y = np.asarray(sizes, float), np.asarray(cpu_s, float)
+    if len(set(x.tolist())) > 1:
+        rate, fixed = np.polyfit(x, y, 1)
+        if fixed >= 0 and rate > 0:
+            return float(fixed), float(rate)
+    return 0.0, float(y.sum() / x.sum())
+
+
+def tsne_cpu_s(measured: dict, runs) -> float:
+    """CPU seconds of the t-SNE runs `runs` ((points, on PCA?) pairs) from `measured`
+    {(points, on PCA?): [CPU s, ...]}. Runs on z: fixed + rate x points, fitted on the sizes
+    measured on z. Runs after PCA (the same optimiser, a cheaper neighbour search in few
+    dimensions): the z cost at their size times the PCA/z cost ratio at a size measured
+    for both (or the z cost when no PCA run was measured)."""
+    mean = {key: sum(v) / len(v) for key, v in measured.items()}
+    z_sizes = sorted(n for n, pca in mean if not pca)
+    fixed, rate = fit_fixed_and_rate(z_sizes, [mean[(n, False)] for n in z_sizes])
+
+    def on_z(n):
+        return fixed + rate * n
+
+    both = [n for n, pca in mean if pca and (n, False) in mean]
+    ratio = 1.0
+    if both:
+        ratio = sum(mean[(n, True)] for n in both) / sum(mean[(n, False)] for n in both)
+    return sum(on_z(n) * (ratio if pca else 1.0) for n, pca in runs)
+
+
+def grown_cpu_s(job_cpu_s: float, stage_cpu_s_small: float, stage_cpu_s_full: float) -> float:
+    """A job measured at the rehearsal's N plus the growth of its work to the full N, the
+    stage's own code timed at both sizes in one process (imports and start-up paid once,
+    not scaled)."""
+    return job_cpu_s + max(stage_cpu_s_full - stage_cpu_s_small, 0.0)
+
+
+def compare(estimate: float, reference: float) -> tuple[float, bool]:
+    """(estimate / reference, whether it lands within 25 %)."""
+    return estimate / reference, within(estimate, reference)
 
 
 def within(estimate: float, reference: float, tolerance: float = 0.25) -> bool:
