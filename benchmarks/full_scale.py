@@ -136,15 +136,28 @@ def probe_training(full: dict, batches: int, threads: int, work: Path) -> dict:
         start = time.process_time()
         validate()
         per_valid = (time.process_time() - start) / n
-        rates[model_cfg["type"]] = (per_train, per_valid)
+        per_encode = _encode_rate(model.encoder, images)
+        rates[model_cfg["type"]] = (per_train, per_valid, per_encode)
         keras.backend.clear_session()
         print(
             f"probe {name} ({model_cfg['type']}) at {spec.image_size} px: "
             f"{1 / per_train:.0f} training images per CPU-second, "
-            f"{1 / per_valid:.0f} validation images per CPU-second",
+            f"{1 / per_valid:.0f} validation images per CPU-second, "
+            f"{1 / per_encode:.0f} encoded images per CPU-second",
             flush=True,
         )
     return rates
+
+
+def _encode_rate(encoder, images, batch: int = 512) -> float:
+    """CPU seconds per image of the encode stage's loop (float32 batches of 512 through
+    the encoder), after one untimed batch (tracing)."""
+    x = np.asarray(images, dtype=np.float32) / 255.0
+    encoder.predict_on_batch(x[:batch])
+    start = time.process_time()
+    for i in range(0, len(x), batch):
+        encoder.predict_on_batch(x[i : i + batch])
+    return (time.process_time() - start) / len(x)
 
 
 def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
@@ -337,7 +350,13 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
     kmeans fall back to the linear scaling (x N x px, x N)."""
     from zatlas.config import n_available
-    from zatlas.scaling import grown_cpu_s, kmeans_cpu_s, train_cpu_s
+    from zatlas.scaling import (
+        epoch_images,
+        grown_cpu_s,
+        kmeans_cpu_s,
+        train_cpu_s,
+        train_from_job,
+    )
     from zatlas.stages.tsne import tsne_variants
 
     probes = probes or {}
@@ -364,13 +383,27 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
             how = "the job + its stage's growth to full N (probe), per model"
         elif rule in ("acquire", "prepare"):
             cpu, how = group["cpu_s"].sum() * r_n, "x N"
+        elif rule == "train" and r_px == 1 and "train" in probes:
+            # the rule itself measured at the full image size: its epoch's cost per image
+            # (validation weighted by the probe's forward/training ratio) over the full
+            # config's epochs, above the start-up
+            start = min(_startup(jobs), 0.5 * min(per_kind.values()))
+            cpu = 0.0
+            for k in kinds:
+                per_train, per_valid = probes["train"][k][:2]
+                w = per_valid / per_train
+                measured = epoch_images(*split_sizes(cfg), cfg["training"]["epochs"], w)
+                full_images = epoch_images(*split_sizes(full), full["training"]["epochs"], w)
+                job = per_kind.get(k, max(per_kind.values()))
+                cpu += train_from_job(job, start, measured, full_images)
+            how = "the rule's epoch at the full size x images x epochs, per model"
         elif rule == "train" and "train" in probes:
             start = min(_startup(jobs), 0.5 * min(per_kind.values()))
             n_train, n_valid = split_sizes(full)
             epochs = full["training"]["epochs"]
             cpu = 0.0
             for k in kinds:
-                per_train, per_valid = probes["train"][k]
+                per_train, per_valid = probes["train"][k][:2]
                 cpu += start + train_cpu_s(n_train, epochs, per_train)
                 cpu += train_cpu_s(n_valid, epochs, per_valid)
             how = "per model: (train + valid images) x epochs at the probe's full-size rate"
@@ -385,6 +418,18 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
                 sweep_of(cfg), group["cpu_s"].mean(), n, sweep_of(full), n_full, step
             )
             cpu, how = one * len(kinds), "subset fits as measured + passes over all N, per model"
+        elif (
+            rule == "encode"
+            and r_px == 1
+            and len(next(iter(probes.get("train", {0: ()}).values()))) > 2
+        ):
+            # the job as measured (start-up, model loading) + the images it has yet to
+            # encode at full size, at the probe's rate at the full image size
+            cpu = sum(
+                per_kind.get(k, max(per_kind.values())) + (n_full - n) * probes["train"][k][2]
+                for k in kinds
+            )
+            how = "the job + (full N - N) x the probe's encoding rate, per model"
         elif rule in ("train", "encode"):
             # TensorFlow's start-up (import, build, load) does not grow with N: take it
             # from the constant-size TensorFlow rule and scale only the rest

@@ -4,7 +4,8 @@ A reduced rehearsal (20,000 faces at 64 px) cannot be scaled linearly to the ful
 
 - **train**: a convolutional model's cost per image does not follow its pixel count from
   64 px to 96 px (the layer shapes, and how well the kernels fill the vector units, change
-  with the size), so the rate is measured at the target size on a few batches
+  with the size), so the rate is measured at the target size: by the rule itself over a
+  rehearsal's epoch at that size (`train_from_job`), or on a few batches
   (`images x epochs x CPU-seconds per image`, per model kind);
 - **kmeans**: each fit converges on a fixed subset of `fit_points` points whatever N is,
   then runs `refine_iter` Lloyd steps (and one inertia pass) on all N points: only that part
@@ -24,6 +25,22 @@ from dataclasses import dataclass
 def train_cpu_s(n_train: int, epochs: int, cpu_s_per_image: float) -> float:
     """CPU seconds to train one model: every training image once per epoch."""
     return n_train * epochs * cpu_s_per_image
+
+
+def epoch_images(n_train: int, n_valid: int, epochs: int, valid_weight: float) -> float:
+    """Training-image equivalents of `epochs` epochs: a validation image (a forward pass,
+    no gradient) costs `valid_weight` training images, as measured by the probe."""
+    return epochs * (n_train + valid_weight * n_valid)
+
+
+def train_from_job(
+    job_cpu_s: float, start_cpu_s: float, images_measured: float, images_full: float
+) -> float:
+    """CPU seconds of a training job at full size from the same rule measured at the same
+    image size on fewer images: its start-up (imports, building, tracing) once, the rest
+    per training-image equivalent (`epoch_images`)."""
+    start = min(start_cpu_s, job_cpu_s)
+    return start + (job_cpu_s - start) * images_full / images_measured
 
 
 @dataclass(frozen=True)

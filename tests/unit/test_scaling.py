@@ -9,10 +9,12 @@ import pytest
 from zatlas.scaling import (
     KMeansSweep,
     compare,
+    epoch_images,
     fit_fixed_and_rate,
     grown_cpu_s,
     kmeans_cpu_s,
     train_cpu_s,
+    train_from_job,
     tsne_cpu_s,
     within,
 )
@@ -175,3 +177,42 @@ def test_full_scale_compares_each_part_at_the_n_its_reference_was_measured_at():
     assert total["estimate_cpu_s"] == pytest.approx(3 * (50 - 2.4 + 0.48 * 202_599 * 1e-3))
     assert total["ratio"] == pytest.approx(3 * (47.6 + 97.24752) / 300, rel=1e-9)
     assert not bool(total["within_25"])
+
+
+def test_training_from_a_job_at_the_target_size():
+    # 100 CPU-s for one epoch of 16,000 + 2,000 images (a validation image costing 0.4 of
+    # a training one: 16,800 equivalents), 10 of them start-up; 24 epochs of 162,770 +
+    # 19,867 images are 4,097,203.2 equivalents
+    full = epoch_images(162_770, 19_867, 24, 0.4)
+    assert full == pytest.approx(4_097_203.2, rel=1e-12)
+    got = train_from_job(100.0, 10.0, epoch_images(16_000, 2_000, 1, 0.4), full)
+    assert got == pytest.approx(10 + 90 * 4_097_203.2 / 16_800, rel=1e-12)
+
+
+def test_full_scale_train_row_at_the_full_size_uses_the_rule_s_own_epoch():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    full = full_scale.full_config()
+    cfg = full_scale.full_config_defaults(
+        {
+            "run": "r",
+            "data": {"dataset": "synthetic", "n_images": 20_000, "image_size": 96},
+            "training": {"epochs": 1},
+        }
+    )
+    jobs = pd.DataFrame(
+        [
+            {"rule": "train", "job": "ae", "wall_s": 1, "cpu_s": 100.0, "rss_mb": 1},
+            {"rule": "train", "job": "vae_tiny", "wall_s": 1, "cpu_s": 120.0, "rss_mb": 1},
+            {"rule": "samples", "job": "ae", "wall_s": 1, "cpu_s": 10.0, "rss_mb": 1},
+        ]
+    )
+    probes = {"train": {"ae": (0.005, 0.002, 0.001), "vae": (0.006, 0.002, 0.001)}}
+    table = full_scale.extrapolate(jobs, cfg, full, probes)
+    got = float(table.loc[table["rule"] == "train", "full_cpu_s"].iloc[0])
+    # AE: 10 + 90 x 24 x (162,770 + 0.4 x 19,867) / (16,000 + 0.4 x 2,000); each VAE:
+    # 10 + 110 x 24 x (162,770 + 19,867 / 3) / (16,000 + 2,000 / 3)
+    ae = 10 + 90 * 24 * 170_716.8 / 16_800
+    vae = 10 + 110 * 24 * (162_770 + 19_867 / 3) / (16_000 + 2_000 / 3)
+    assert got == pytest.approx(ae + 2 * vae, rel=1e-12)
