@@ -296,7 +296,10 @@ def run_pipeline(workdir: Path, cfg: dict, cores: int, niceness: int, rules) -> 
 
 
 def benchmarks(workdir: Path, run: str) -> pd.DataFrame:
-    """One row per job: rule, job, wall s, CPU s, peak RSS (MB)."""
+    """One row per job: rule, job, wall s, CPU s (carried to the job's end), the CPU s
+    the record holds, peak RSS (MB)."""
+    from zatlas.scaling import job_cpu_s
+
     rows = []
     files = list((workdir / "results" / run / "benchmarks").rglob("*.tsv"))
     files += list((workdir / "resources").glob("*/acquire.benchmark.tsv"))
@@ -308,7 +311,9 @@ def benchmarks(workdir: Path, run: str) -> pd.DataFrame:
                 "rule": rule,
                 "job": path.stem,
                 "wall_s": float(t["s"].iloc[0]),
-                "cpu_s": float(t["cpu_time"].iloc[0]),
+                # the record's CPU time stops at its last sample: carried to the job's end
+                "cpu_s": job_cpu_s(float(t["cpu_time"].iloc[0]), float(t["s"].iloc[0])),
+                "sampled_cpu_s": float(t["cpu_time"].iloc[0]),
                 "rss_mb": float(pd.to_numeric(t["max_rss"], errors="coerce").fillna(0).iloc[0]),
             }
         )
@@ -350,13 +355,7 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
     kmeans fall back to the linear scaling (x N x px, x N)."""
     from zatlas.config import n_available
-    from zatlas.scaling import (
-        epoch_images,
-        grown_cpu_s,
-        kmeans_cpu_s,
-        train_cpu_s,
-        train_from_job,
-    )
+    from zatlas.scaling import grown_cpu_s, kmeans_cpu_s, train_cpu_s
     from zatlas.stages.tsne import tsne_variants
 
     probes = probes or {}
@@ -383,20 +382,6 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
             how = "the job + its stage's growth to full N (probe), per model"
         elif rule in ("acquire", "prepare"):
             cpu, how = group["cpu_s"].sum() * r_n, "x N"
-        elif rule == "train" and r_px == 1 and "train" in probes:
-            # the rule itself measured at the full image size: its epoch's cost per image
-            # (validation weighted by the probe's forward/training ratio) over the full
-            # config's epochs, above the start-up
-            start = min(_startup(jobs), 0.5 * min(per_kind.values()))
-            cpu = 0.0
-            for k in kinds:
-                per_train, per_valid = probes["train"][k][:2]
-                w = per_valid / per_train
-                measured = epoch_images(*split_sizes(cfg), cfg["training"]["epochs"], w)
-                full_images = epoch_images(*split_sizes(full), full["training"]["epochs"], w)
-                job = per_kind.get(k, max(per_kind.values()))
-                cpu += train_from_job(job, start, measured, full_images)
-            how = "the rule's epoch at the full size x images x epochs, per model"
         elif rule == "train" and "train" in probes:
             start = min(_startup(jobs), 0.5 * min(per_kind.values()))
             n_train, n_valid = split_sizes(full)
@@ -461,6 +446,32 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
             }
         )
     return pd.DataFrame(out)
+
+
+def train_from_rehearsal(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict):
+    """The check on the training probe: the full config's training from the rehearsal's
+    own training jobs (when they ran at the full image size), each job's epoch per image
+    (validation weighted by the probe's forward/training ratio) over the full config's
+    epochs, above the start-up. None when the sizes differ or a job is missing."""
+    from zatlas.scaling import epoch_images, train_from_job
+
+    if cfg["data"]["image_size"] != full["data"]["image_size"] or "train" not in probes:
+        return None
+    train = jobs[jobs["rule"] == "train"]
+    if train.empty:
+        return None
+    kinds = {k: s["type"] for k, s in cfg["models"].items()}
+    per_kind = train.groupby(train["job"].map(lambda j: kinds.get(j, "ae")))["cpu_s"].mean()
+    start = min(_startup(jobs), 0.5 * per_kind.min())
+    cpu = 0.0
+    for spec in full["models"].values():
+        k = spec["type"]
+        per_train, per_valid = probes["train"][k][:2]
+        w = per_valid / per_train
+        measured = epoch_images(*split_sizes(cfg), cfg["training"]["epochs"], w)
+        full_images = epoch_images(*split_sizes(full), full["training"]["epochs"], w)
+        cpu += train_from_job(float(per_kind.get(k, per_kind.max())), start, measured, full_images)
+    return cpu
 
 
 def _n_jobs(rule, kinds, full, tsne_variants) -> int:
@@ -595,6 +606,13 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
     for cores in (2, 16):
         parts = wall_on(table, cores)
         print(f"  {cores:2d} cores: " + ", ".join(f"{k} {hours(v)}" for k, v in parts.items()))
+    check = train_from_rehearsal(jobs, cfg, full, probes)
+    if check is not None:
+        probe = float(table.loc[table["rule"] == "train", "full_cpu_s"].iloc[0])
+        print(
+            f"\ntraining from the probe: {hours(probe)} CPU; from the rehearsal's own training"
+            f" jobs at the same size: {hours(check)} CPU ({check / probe - 1:+.0%})"
+        )
     versus = against_reference(table, jobs, cfg, full, probes)
     print("\nagainst the full-size measurements (docs/performance.md, 'What the full study needs';")
     print(f"reference numbers: {REFERENCE.relative_to(REPO)}), in CPU time (2 cores: half):\n")
@@ -734,9 +752,11 @@ def markdown(versus: pd.DataFrame) -> str:
     ]
     for r in versus.itertuples():
         if r.estimate_cpu_s is None or pd.isna(r.estimate_cpu_s):
-            lines.append(f"| {r.part} | not measured | {hours(r.reference_cpu_s)} | — |")
+            lines.append(f"| `{r.part}` | not measured | {hours(r.reference_cpu_s)} | — |")
             continue
-        name = f"{r.part} ({r.rules})" if r.rules and r.rules != r.part else r.part
+        name = "**total**" if r.part == "total" else f"`{r.part}`"
+        if r.rules and r.rules != r.part:
+            name += f" ({', '.join(r.rules.split())})"
         if r.n_images:
             name += f", at {int(r.n_images):,} points"
         flag = "" if r.within_25 else " (outside 25 %)"

@@ -22,6 +22,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def sampled_until(wall_s: float, short: float = 15.0, interval: float = 30.0) -> float:
+    """When Snakemake's benchmark last sampled a job of `wall_s` seconds: it samples the
+    job's CPU time every 0.5 s for the first `short` seconds, then every `interval`
+    seconds, and keeps the last sample (none at the job's end)."""
+    if wall_s <= short:
+        return wall_s
+    return short + interval * ((wall_s - short) // interval)
+
+
+def job_cpu_s(cpu_s: float, wall_s: float) -> float:
+    """A job's CPU seconds from its benchmark record: the sampled CPU time carried to the
+    job's end at the rate it ran until the last sample (the record misses up to 30 s of
+    wall time at the end of any job longer than 15 s)."""
+    until = sampled_until(wall_s)
+    return cpu_s * wall_s / until if until > 0 else cpu_s
+
+
 def train_cpu_s(n_train: int, epochs: int, cpu_s_per_image: float) -> float:
     """CPU seconds to train one model: every training image once per epoch."""
     return n_train * epochs * cpu_s_per_image

@@ -12,7 +12,9 @@ from zatlas.scaling import (
     epoch_images,
     fit_fixed_and_rate,
     grown_cpu_s,
+    job_cpu_s,
     kmeans_cpu_s,
+    sampled_until,
     train_cpu_s,
     train_from_job,
     tsne_cpu_s,
@@ -189,7 +191,7 @@ def test_training_from_a_job_at_the_target_size():
     assert got == pytest.approx(10 + 90 * 4_097_203.2 / 16_800, rel=1e-12)
 
 
-def test_full_scale_train_row_at_the_full_size_uses_the_rule_s_own_epoch():
+def test_full_scale_checks_training_with_the_rehearsal_s_own_epoch():
     sys.path.insert(0, str(REPO / "benchmarks"))
     import full_scale
 
@@ -209,10 +211,40 @@ def test_full_scale_train_row_at_the_full_size_uses_the_rule_s_own_epoch():
         ]
     )
     probes = {"train": {"ae": (0.005, 0.002, 0.001), "vae": (0.006, 0.002, 0.001)}}
-    table = full_scale.extrapolate(jobs, cfg, full, probes)
-    got = float(table.loc[table["rule"] == "train", "full_cpu_s"].iloc[0])
+    got = full_scale.train_from_rehearsal(jobs, cfg, full, probes)
     # AE: 10 + 90 x 24 x (162,770 + 0.4 x 19,867) / (16,000 + 0.4 x 2,000); each VAE:
     # 10 + 110 x 24 x (162,770 + 19,867 / 3) / (16,000 + 2,000 / 3)
     ae = 10 + 90 * 24 * 170_716.8 / 16_800
     vae = 10 + 110 * 24 * (162_770 + 19_867 / 3) / (16_000 + 2_000 / 3)
     assert got == pytest.approx(ae + 2 * vae, rel=1e-12)
+
+
+def test_the_docs_table_shows_the_benchmark_s_reference_numbers():
+    # docs/performance.md and benchmarks/full_scale.py read the same full-size numbers:
+    # the table's "2 CPU cores, measured" cell and the rule-by-rule table's reference
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    doc = (REPO / "docs" / "performance.md").read_text().splitlines()
+    reference = full_scale.read_reference()
+    assert set(reference["part"]) >= {"train", "kmeans", "tsne", "total"}
+    for ref in reference.itertuples():
+        label = "**total**" if ref.part == "total" else f"`{ref.part}`"
+        rows = [line for line in doc if line.startswith(f"| {label}")]
+        assert len(rows) == 2, (ref.part, rows)  # the needs table and the rule-by-rule one
+        needs = [c.strip() for c in rows[0].split("|")]
+        assert needs[4] == ref.two_cores
+        versus = [c.strip() for c in rows[1].split("|")]
+        assert versus[3] == full_scale.hours(float(ref.cpu_s))
+
+
+def test_a_job_s_cpu_time_is_carried_from_the_benchmark_s_last_sample_to_its_end():
+    # samples every 0.5 s up to 15 s, then at 45, 75, ...: a 44-s job was last sampled at
+    # 15 s, a 241.7-s one at 225 s, a 10-s one at its end
+    assert sampled_until(10.0) == 10.0
+    assert sampled_until(44.0) == 15.0
+    assert sampled_until(45.0) == 45.0
+    assert sampled_until(241.7) == 225.0
+    assert job_cpu_s(8.0, 44.0) == pytest.approx(8.0 * 44.0 / 15.0, rel=1e-12)
+    assert job_cpu_s(118.3, 241.7) == pytest.approx(118.3 * 241.7 / 225.0, rel=1e-12)
+    assert job_cpu_s(5.0, 10.0) == 5.0
