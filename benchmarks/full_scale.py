@@ -8,21 +8,29 @@ file, and an extrapolation to the full config (config/config.yaml: 202,599 faces
 24 epochs, every model) on 2 and on 16 cores.
 
     python benchmarks/full_scale.py                            # CelebA's size (~30 min, 2 cores)
-    python benchmarks/full_scale.py --n 20000 --size 64 --tsne-points 10000 --few-tsne --nice 10
+    python benchmarks/full_scale.py --n 20000 --size 96 --tsne-points 5000,20000 --few-tsne \
+        --nice 10                                              # the quick command (~25 min)
     python benchmarks/full_scale.py --analyse-only --workdir DIR   # re-read a kept run
 
-How the extrapolation models each rule's CPU time (N = faces, px = pixels per face):
-acquire and prepare ~ N (every face is a 178x218 JPEG whatever the target size); train:
-measured at the full config's image size and batch size on a few batches per model kind
-(the probe: CPU seconds per training image and per validation image), times the training
-and validation images of every epoch (zatlas.scaling); encode ~ N x px above TensorFlow's
-start-up (the CPU time of the constant-size `samples` rule); radius, axes, pca, vae_stats
-~ N; kmeans: the subset fits cost the same at any N >= fit_points, only the refinement and
+How the extrapolation models each rule's CPU time (N = faces; zatlas.scaling):
+acquire and prepare ~ N (every face is a 178x218 JPEG; prepare at the target size, as its
+decoder's draft mode changes the cost below 64 px); train: a probe at the full config's
+image and batch size (a few batches per model kind: CPU seconds per training and per
+validation image) times the images of every epoch, checked against the rehearsal's own
+training jobs when they ran at the full size; encode: the job plus the images it has yet
+to encode at the probe's encoding rate; radius, axes, pca, vae_stats: the job plus the
+growth of the stage's own work from N to the full N, timed in one process at both sizes on
+synthetic latents (their start-up and fixed-size figures are not multiplied by N);
+kmeans: the subset fits cost the same at any N >= fit_points, only the refinement and
 inertia passes over all points grow with N, at the cost per point of the stage's own Lloyd
-step, measured (zatlas.scaling); tsne ~ points per run, for every run of the full config;
-samples, compare, report: constant per model. Wall time on C cores assumes ideal thread
+step, measured; tsne: a fixed and a per-point cost fitted on the sizes run (two sizes
+with --tsne-points a,b), for every run of the full config; samples, compare, report:
+constant per model. A job's CPU time is its Snakemake benchmark record's, carried from
+the record's last sample to the job's end. Wall time on C cores assumes ideal thread
 scaling: train and encode run one job at a time (they share `gpu=1`) on min(threads, C)
-threads; the analyses run side by side.
+threads; the analyses run side by side. Each part is then printed beside its full-size
+measurement (benchmarks/full_scale_reference.csv, the numbers of docs/performance.md)
+with the ratio.
 
 At reduced N the k-means sweep costs about what it costs at full size (each fit runs on a
 20,000-point subset), so on a busy machine it dominates a short rehearsal: leave it out
