@@ -8,7 +8,7 @@ file, and an extrapolation to the full config (config/config.yaml: 202,599 faces
 24 epochs, every model) on 2 and on 16 cores.
 
     python benchmarks/full_scale.py                            # CelebA's size (~30 min, 2 cores)
-    python benchmarks/full_scale.py --n 20000 --size 96 --tsne-points 5000,20000 --few-tsne \
+    python benchmarks/full_scale.py --n 20000 --size 96 --tsne-points 5000,20000 --few-tsne \\
         --nice 10                                              # the quick command (~25 min)
     python benchmarks/full_scale.py --analyse-only --workdir DIR   # re-read a kept run
 
@@ -273,6 +273,36 @@ def probe_analyses(full: dict, n_small: int, work: Path) -> dict:
     return {stage: (small[stage], big[stage]) for stage in small}
 
 
+def probe_tsne(full: dict, sizes=(20_000, 80_000)) -> dict:
+    """CPU seconds of the t-SNE stage's optimisation (the full config's first parameter
+    set, iterations and schedule; one thread) at `sizes` points of synthetic latents:
+    its cost per point between them, which falls with N below about 80,000 points."""
+    from zatlas.analysis.tsne import run_tsne
+    from zatlas.stages.files import limit_threads
+
+    limit_threads(1)
+    tsne, z_dim = full["analysis"]["tsne"], full["architecture"]["z_dim"]
+    params = tsne["params"][0]
+    rng = np.random.default_rng(0)
+    scale = rng.uniform(0.5, 5, z_dim).astype(np.float32)
+    out = {}
+    for n in sizes:
+        x = rng.normal(size=(n, z_dim)).astype(np.float32) * scale
+        start = time.process_time()
+        run_tsne(
+            x,
+            params["perplexity"],
+            params["early_exaggeration"],
+            tsne["n_iter"],
+            0,
+            1,
+            tsne["schedule"],
+        )
+        out[n] = time.process_time() - start
+        print(f"probe tsne: {out[n]:.0f} CPU-s at {n} points", flush=True)
+    return out
+
+
 def full_config() -> dict:
     sys.path.insert(0, str(REPO / "src"))
     from zatlas.config import validate_config
@@ -379,7 +409,7 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     for rule, group in jobs.groupby("rule", sort=False):
         per_kind = group.groupby("kind")["cpu_s"].mean().to_dict()
         if rule == "tsne":
-            cpu = _tsne_full(group, cfg, full, tsne_variants)
+            cpu = _tsne_full(group, cfg, full, tsne_variants, probes)
             how = "fixed + per point (fitted on the sizes run), every full-config run"
         elif rule in probes.get("analyses", {}):
             small, big = probes["analyses"][rule]
@@ -490,7 +520,7 @@ def _n_jobs(rule, kinds, full, tsne_variants) -> int:
     return 1 if rule in ("acquire", "prepare", "compare", "report") else len(kinds)
 
 
-def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants) -> float:
+def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants, probes: dict) -> float:
     from zatlas.scaling import tsne_cpu_s
 
     runs = tsne_variants(cfg)
@@ -503,7 +533,13 @@ def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants) -> flo
     wanted = [
         (v["n_points"], v["pca_components"] is not None) for v in tsne_variants(full).values()
     ]
-    return tsne_cpu_s(measured, wanted) * len(full["models"])
+    rate = None
+    if probes.get("tsne"):
+        from zatlas.scaling import fit_fixed_and_rate
+
+        sizes = sorted(probes["tsne"])
+        rate = fit_fixed_and_rate(sizes, [probes["tsne"][n] for n in sizes])[1]
+    return tsne_cpu_s(measured, wanted, rate) * len(full["models"])
 
 
 def _startup(jobs: pd.DataFrame) -> float:
@@ -657,6 +693,11 @@ def main() -> None:
     parser.add_argument(
         "--few-tsne", action="store_true", help="one z and one PCA t-SNE run per model"
     )
+    parser.add_argument(
+        "--tsne-probe",
+        action="store_true",
+        help="time t-SNE's optimisation at 20,000 and 80,000 synthetic points (~5 CPU-min)",
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--nice", type=int, default=0, help="run the pipeline at this niceness")
@@ -784,7 +825,8 @@ def run_probes(work: Path, args) -> None:
     sweep = sweep_of(full)
     lloyd = probe_lloyd(sorted(set(sweep.ks) | set(range(2, 81, 2))), full["architecture"]["z_dim"])
     analyses = probe_analyses(full, args.n, work)
-    probes = {"train": train, "lloyd": lloyd, "analyses": analyses}
+    tsne = probe_tsne(full) if args.tsne_probe else {}
+    probes = {"train": train, "lloyd": lloyd, "analyses": analyses, "tsne": tsne}
     (work / "probes.json").write_text(
         json.dumps({k: {str(j): v for j, v in p.items()} for k, p in probes.items()}, indent=2)
     )
@@ -799,6 +841,7 @@ def read_probes(work: Path) -> dict:
         "train": {k: tuple(v) for k, v in raw.get("train", {}).items()},
         "lloyd": {int(k): v for k, v in raw.get("lloyd", {}).items()},
         "analyses": {k: tuple(v) for k, v in raw.get("analyses", {}).items()},
+        "tsne": {int(k): v for k, v in raw.get("tsne", {}).items()},
     }
 
 

@@ -120,15 +120,20 @@ def fit_fixed_and_rate(sizes, cpu_s) -> tuple[float, float]:
     return 0.0, float(y.sum() / x.sum())
 
 
-def tsne_cpu_s(measured: dict, runs) -> float:
-    """CPU seconds of the t-SNE runs `runs` ((points, on PCA?) pairs) from `measured`
-    {(points, on PCA?): [CPU s, ...]}. Runs on z: fixed + rate x points, fitted on the sizes
-    measured on z. Runs after PCA (the same optimiser, a cheaper neighbour search in few
-    dimensions): the z cost at their size times the PCA/z cost ratio at a size measured
-    for both (or the z cost when no PCA run was measured)."""
+def tsne_cpu_s(measured: dict, runs, rate: float | None = None) -> float:
+    """CPU seconds of the t-SNE runs `runs` ((points, on PCA?) pairs) from the jobs
+    `measured` {(points, on PCA?): [CPU s, ...]}. Runs on z: fixed + rate x points, fitted
+    on the sizes measured on z; or, given the `rate` per point measured at larger sizes
+    (the optimiser's cost per point falls with N up to about 80,000 points), the line of
+    that slope through the largest z job. Runs after PCA (the same optimiser, another
+    neighbour search): the z cost at their size times the PCA/z cost ratio at a size
+    measured for both (or the z cost when no PCA run was measured)."""
     mean = {key: sum(v) / len(v) for key, v in measured.items()}
     z_sizes = sorted(n for n, pca in mean if not pca)
-    fixed, rate = fit_fixed_and_rate(z_sizes, [mean[(n, False)] for n in z_sizes])
+    if rate is None:
+        fixed, rate = fit_fixed_and_rate(z_sizes, [mean[(n, False)] for n in z_sizes])
+    else:
+        fixed = mean[(z_sizes[-1], False)] - rate * z_sizes[-1]
 
     def on_z(n):
         return fixed + rate * n

@@ -84,6 +84,14 @@ def test_tsne_runs_from_the_fitted_z_cost_and_the_pca_ratio():
     assert tsne_cpu_s(measured, runs) == pytest.approx(670 + 330 + 45, rel=1e-9)
 
 
+def test_tsne_with_a_per_point_rate_measured_at_larger_sizes():
+    measured = {(5_000, False): [30.0], (20_000, False): [90.0], (5_000, True): [15.0]}
+    # 2.5 ms per point (measured from 20,000 to 80,000 points) through the 20,000-point
+    # job: 40 + 0.0025 n; PCA at 20,000: half of the 90 s z run
+    runs = [(165_000, False), (20_000, True)]
+    assert tsne_cpu_s(measured, runs, rate=0.0025) == pytest.approx(452.5 + 45, rel=1e-9)
+
+
 def test_a_job_grows_by_its_stage_s_measured_growth_only():
     # job 6 s at 20,000 points; the stage's own code 1 s there and 9 s at 202,599:
     # 14 s, where x N would say 61 s
