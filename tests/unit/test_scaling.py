@@ -256,3 +256,35 @@ def test_a_job_s_cpu_time_is_carried_from_the_benchmark_s_last_sample_to_its_end
     assert job_cpu_s(8.0, 44.0) == pytest.approx(8.0 * 44.0 / 15.0, rel=1e-12)
     assert job_cpu_s(118.3, 241.7) == pytest.approx(118.3 * 241.7 / 225.0, rel=1e-12)
     assert job_cpu_s(5.0, 10.0) == 5.0
+
+
+def test_full_scale_encode_and_small_analyses_grow_by_measured_work_only():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    full = full_scale.full_config()  # 202,599 faces, ae + 2 VAEs
+    cfg = full_scale.full_config_defaults(
+        {"run": "r", "data": {"dataset": "synthetic", "n_images": 20_000, "image_size": 96}}
+    )
+    jobs = pd.DataFrame(
+        [
+            {"rule": rule, "job": m, "wall_s": 1, "cpu_s": cpu, "rss_mb": 1}
+            for rule, m, cpu in [
+                ("encode", "ae", 20.0),
+                ("encode", "vae_tiny", 30.0),
+                ("radius", "ae", 6.0),
+                ("radius", "vae_tiny", 6.0),
+                ("vae_stats", "vae_tiny", 4.0),
+            ]
+        ]
+    )
+    probes = {
+        "train": {"ae": (0.005, 0.002, 0.001), "vae": (0.006, 0.002, 0.002)},
+        "analyses": {"radius": (1.0, 9.0), "vae_stats": (0.5, 2.5)},
+    }
+    table = full_scale.extrapolate(jobs, cfg, full, probes).set_index("rule")["full_cpu_s"]
+    # encode: each job + the 182,599 images still to encode at the probe's rate
+    assert table["encode"] == pytest.approx(20 + 182.599 + 2 * (30 + 365.198), rel=1e-12)
+    # radius: 6 s + 8 s of growth, 3 models; vae_stats: 4 s + 2 s, the 2 VAEs
+    assert table["radius"] == pytest.approx(42.0, rel=1e-12)
+    assert table["vae_stats"] == pytest.approx(12.0, rel=1e-12)
