@@ -288,3 +288,19 @@ def test_full_scale_encode_and_small_analyses_grow_by_measured_work_only():
     # radius: 6 s + 8 s of growth, 3 models; vae_stats: 4 s + 2 s, the 2 VAEs
     assert table["radius"] == pytest.approx(42.0, rel=1e-12)
     assert table["vae_stats"] == pytest.approx(12.0, rel=1e-12)
+
+
+def test_full_scale_kmeans_takes_the_one_thread_sweep_over_the_job():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    full = full_scale.full_config()
+    cfg = full_scale.full_config_defaults(
+        {"run": "r", "data": {"dataset": "synthetic", "n_images": 20_000, "image_size": 96}}
+    )
+    jobs = pd.DataFrame([{"rule": "kmeans", "job": "ae", "wall_s": 1, "cpu_s": 500.0, "rss_mb": 1}])
+    probes = {"lloyd": {2: 1e-6, 80: 1e-6}, "kmeans": 50.0}
+    table = full_scale.extrapolate(jobs, cfg, full, probes).set_index("rule")["full_cpu_s"]
+    # 50 s less 2.4 s of inertia passes at 20,000 points, plus 0.48 ms x 202,599 points
+    # of passes at full size; 3 models (the job's 500 s, spinning threads, is not used)
+    assert table["kmeans"] == pytest.approx(3 * (47.6 + 0.48e-3 * 202_599), rel=1e-9)
