@@ -9,7 +9,7 @@ file, and an extrapolation to the full config (config/config.yaml: 202,599 faces
 
     python benchmarks/full_scale.py                            # CelebA's size (~30 min, 2 cores)
     python benchmarks/full_scale.py --n 20000 --size 96 --tsne-points 5000,20000 --few-tsne \\
-        --nice 10                                              # the quick command (~25 min)
+        --tsne-probe --nice 10                          # the quick command (~1 h on 2 busy cores)
     python benchmarks/full_scale.py --analyse-only --workdir DIR   # re-read a kept run
 
 How the extrapolation models each rule's CPU time (N = faces; zatlas.scaling):
