@@ -4,22 +4,28 @@ A reduced rehearsal (20,000 faces at 64 px) cannot be scaled linearly to the ful
 
 - **train**: a convolutional model's cost per image does not follow its pixel count from
   64 px to 96 px (the layer shapes, and how well the kernels fill the vector units, change
-  with the size), so the rate is measured at the target size: by the rule itself over a
-  rehearsal's epoch at that size (`train_from_job`), or on a few batches
-  (`images x epochs x CPU-seconds per image`, per model kind);
+  with the size), so the rate is measured at the target size on a few batches
+  (`images x epochs x CPU-seconds per image`, per model kind), checked against the rule's
+  own epoch in a rehearsal at that size (`train_from_job`);
 - **kmeans**: each fit converges on a fixed subset of `fit_points` points whatever N is,
   then runs `refine_iter` Lloyd steps (and one inertia pass) on all N points: only that part
   grows with N. Its cost per point is measured with the stage's own Lloyd step;
 - **tsne**: a fixed part (start-up, the optimiser's per-iteration grid, figures) and a part
-  per point, both measured by running it at two sizes;
+  per point, measured by running it at two sizes (the per-point part at larger sizes
+  when given: it falls with N up to about 80,000 points);
 - **radius, axes, pca, vae_stats**: the job as measured plus the growth of its work from the
   rehearsal's N to the full N, measured by running the stage's own code at both sizes (so
   the start-up and the fixed-size figures are not multiplied by N/n).
+
+A job's CPU time comes from its Snakemake benchmark record, which stops at its last sample
+(`job_cpu_s`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 def sampled_until(wall_s: float, short: float = 15.0, interval: float = 30.0) -> float:
@@ -110,8 +116,6 @@ def fit_fixed_and_rate(sizes, cpu_s) -> tuple[float, float]:
     """(fixed CPU s, CPU s per point) of `cpu = fixed + rate x size`, least squares over
     the measured sizes. One size (or a fit with a negative fixed part, which noise can
     give): all of the cost is taken as per point, an upper bound when extrapolating up."""
-    import numpy as np
-
     x, y = np.asarray(sizes, float), np.asarray(cpu_s, float)
     if len(set(x.tolist())) > 1:
         rate, fixed = np.polyfit(x, y, 1)
