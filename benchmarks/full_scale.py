@@ -8,21 +8,29 @@ file, and an extrapolation to the full config (config/config.yaml: 202,599 faces
 24 epochs, every model) on 2 and on 16 cores.
 
     python benchmarks/full_scale.py                            # CelebA's size (~30 min, 2 cores)
-    python benchmarks/full_scale.py --n 20000 --size 64 --tsne-points 10000 --few-tsne --nice 10
+    python benchmarks/full_scale.py --n 20000 --size 96 --tsne-points 5000,20000 --few-tsne \\
+        --tsne-probe --nice 10                          # the quick command (~1 h on 2 busy cores)
     python benchmarks/full_scale.py --analyse-only --workdir DIR   # re-read a kept run
 
-How the extrapolation models each rule's CPU time (N = faces, px = pixels per face):
-acquire and prepare ~ N (every face is a 178x218 JPEG whatever the target size); train:
-measured at the full config's image size and batch size on a few batches per model kind
-(the probe: CPU seconds per training image and per validation image), times the training
-and validation images of every epoch (zatlas.scaling); encode ~ N x px above TensorFlow's
-start-up (the CPU time of the constant-size `samples` rule); radius, axes, pca, vae_stats
-~ N; kmeans: the subset fits cost the same at any N >= fit_points, only the refinement and
+How the extrapolation models each rule's CPU time (N = faces; zatlas.scaling):
+acquire and prepare ~ N (every face is a 178x218 JPEG; prepare at the target size, as its
+decoder's draft mode changes the cost below 64 px); train: a probe at the full config's
+image and batch size (a few batches per model kind: CPU seconds per training and per
+validation image) times the images of every epoch, checked against the rehearsal's own
+training jobs when they ran at the full size; encode: the job plus the images it has yet
+to encode at the probe's encoding rate; radius, axes, pca, vae_stats: the job plus the
+growth of the stage's own work from N to the full N, timed in one process at both sizes on
+synthetic latents (their start-up and fixed-size figures are not multiplied by N);
+kmeans: the subset fits cost the same at any N >= fit_points, only the refinement and
 inertia passes over all points grow with N, at the cost per point of the stage's own Lloyd
-step, measured (zatlas.scaling); tsne ~ points per run, for every run of the full config;
-samples, compare, report: constant per model. Wall time on C cores assumes ideal thread
+step, measured; tsne: a fixed and a per-point cost fitted on the sizes run (two sizes
+with --tsne-points a,b), for every run of the full config; samples, compare, report:
+constant per model. A job's CPU time is its Snakemake benchmark record's, carried from
+the record's last sample to the job's end. Wall time on C cores assumes ideal thread
 scaling: train and encode run one job at a time (they share `gpu=1`) on min(threads, C)
-threads; the analyses run side by side.
+threads; the analyses run side by side. Each part is then printed beside its full-size
+measurement (benchmarks/full_scale_reference.csv, the numbers of docs/performance.md)
+with the ratio.
 
 At reduced N the k-means sweep costs about what it costs at full size (each fit runs on a
 20,000-point subset), so on a busy machine it dominates a short rehearsal: leave it out
@@ -65,7 +73,7 @@ def rehearsal_config(args) -> dict:
         "data": {"dataset": "synthetic", "n_images": args.n, "image_size": args.size},
         "training": {"epochs": args.epochs},
         "models": {"ae": {"type": "ae"}, "vae_tiny": {"type": "vae", "kl_factor": 1.0e-5}},
-        "analysis": {"tsne": {"n_points": [args.tsne_points]}},
+        "analysis": {"tsne": {"n_points": [int(n) for n in str(args.tsne_points).split(",")]}},
     }
     if args.few_tsne:
         # the per-point rate of each kind (z, PCA first) is what the extrapolation needs
@@ -136,15 +144,28 @@ def probe_training(full: dict, batches: int, threads: int, work: Path) -> dict:
         start = time.process_time()
         validate()
         per_valid = (time.process_time() - start) / n
-        rates[model_cfg["type"]] = (per_train, per_valid)
+        per_encode = _encode_rate(model.encoder, images)
+        rates[model_cfg["type"]] = (per_train, per_valid, per_encode)
         keras.backend.clear_session()
         print(
             f"probe {name} ({model_cfg['type']}) at {spec.image_size} px: "
             f"{1 / per_train:.0f} training images per CPU-second, "
-            f"{1 / per_valid:.0f} validation images per CPU-second",
+            f"{1 / per_valid:.0f} validation images per CPU-second, "
+            f"{1 / per_encode:.0f} encoded images per CPU-second",
             flush=True,
         )
     return rates
+
+
+def _encode_rate(encoder, images, batch: int = 512) -> float:
+    """CPU seconds per image of the encode stage's loop (float32 batches of 512 through
+    the encoder), after one untimed batch (tracing)."""
+    x = np.asarray(images, dtype=np.float32) / 255.0
+    encoder.predict_on_batch(x[:batch])
+    start = time.process_time()
+    for i in range(0, len(x), batch):
+        encoder.predict_on_batch(x[i : i + batch])
+    return (time.process_time() - start) / len(x)
 
 
 def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
@@ -164,6 +185,145 @@ def probe_lloyd(ks, d: int, n: int = 20_000) -> dict:
             lloyd_step(x, centres)
             out[k] = (time.process_time() - start) / n
     return out
+
+
+def probe_analyses(full: dict, n_small: int, work: Path) -> dict:
+    """CPU seconds of the radius, axes, pca and vae_stats stages' own code (files in,
+    files and figures out) at the rehearsal's N and at the full N, in one process on one
+    BLAS thread, after a warm-up call: {stage: (CPU s at n_small, CPU s at full N)}.
+    Synthetic latents: these stages' cost depends on the array's shape, not its values."""
+    from threadpoolctl import threadpool_limits
+
+    from zatlas.config import n_available
+    from zatlas.stages import axes, pca, radius, vae_stats
+
+    n_full, z_dim = n_available(full), full["architecture"]["z_dim"]
+    rng = np.random.default_rng(0)
+    root = work / "probe-analyses"
+    root.mkdir(parents=True, exist_ok=True)
+    arrays = {
+        "z": rng.normal(size=(n_full, z_dim)).astype(np.float32) * rng.uniform(0.5, 5, z_dim),
+        "logvar": rng.normal(-13, 1, size=(n_full, z_dim)).astype(np.float32),
+    }
+    arrays["mu"] = arrays["z"] + rng.normal(0, 1e-3, size=(n_full, z_dim)).astype(np.float32)
+    an = full["analysis"]
+
+    def once(n: int) -> dict:
+        d = root / str(n)
+        d.mkdir(exist_ok=True)
+        for name, a in arrays.items():
+            np.save(d / f"{name}.npy", a[:n].astype(np.float32))
+        z, out = d / "z.npy", {}
+
+        def timed(stage, fn):
+            start = time.process_time()
+            fn()
+            out[stage] = time.process_time() - start
+
+        timed(
+            "radius",
+            lambda: radius.run(z, d / "r.csv", d / "r.json", d / "r.png", "ae", **an["radius"]),
+        )
+        timed(
+            "axes",
+            lambda: axes.run(
+                z,
+                d / "a.csv",
+                d / "ad.csv",
+                d / "adom.csv",
+                d / "a.json",
+                d / "a1.png",
+                d / "a2.png",
+                "ae",
+                scale=an["scale"],
+                **an["axes"],
+            ),
+        )
+        timed(
+            "pca",
+            lambda: pca.run(
+                z,
+                d / "a.csv",
+                d / "pv.csv",
+                d / "pv.png",
+                d / "pz.csv",
+                d / "p.json",
+                d / "p1.png",
+                d / "p2.png",
+                "ae",
+                scale=an["scale"],
+                seed=0,
+                threads=1,
+                **an["pca"],
+            ),
+        )
+        timed(
+            "vae_stats",
+            lambda: vae_stats.run(
+                z, d / "mu.npy", d / "logvar.npy", d / "v.csv", d / "v.json", d / "v.png", "vae"
+            ),
+        )
+        return out
+
+    with threadpool_limits(1):
+        once(2_000)  # imports, fonts, first figures
+        small, big = once(n_small), once(n_full)
+    for stage in small:
+        print(f"probe {stage}: {small[stage]:.1f} CPU-s at {n_small}, {big[stage]:.1f} at {n_full}")
+    return {stage: (small[stage], big[stage]) for stage in small}
+
+
+def probe_tsne(full: dict, sizes=(20_000, 80_000)) -> dict:
+    """CPU seconds of the t-SNE stage's optimisation (the full config's first parameter
+    set, iterations and schedule; one thread) at `sizes` points of synthetic latents:
+    its cost per point between them, which falls with N below about 80,000 points."""
+    from zatlas.analysis.tsne import run_tsne
+    from zatlas.stages.files import limit_threads
+
+    limit_threads(1)
+    tsne, z_dim = full["analysis"]["tsne"], full["architecture"]["z_dim"]
+    params = tsne["params"][0]
+    rng = np.random.default_rng(0)
+    scale = rng.uniform(0.5, 5, z_dim).astype(np.float32)
+    out = {}
+    for n in sizes:
+        x = rng.normal(size=(n, z_dim)).astype(np.float32) * scale
+        start = time.process_time()
+        run_tsne(
+            x,
+            params["perplexity"],
+            params["early_exaggeration"],
+            tsne["n_iter"],
+            0,
+            1,
+            tsne["schedule"],
+        )
+        out[n] = time.process_time() - start
+        print(f"probe tsne: {out[n]:.0f} CPU-s at {n} points", flush=True)
+    return out
+
+
+def probe_kmeans(work: Path, cfg: dict) -> float | None:
+    """CPU seconds of the kmeans stage's sweep on the rehearsal's own AE latents on one
+    thread: on a loaded machine the rule's OpenMP and BLAS threads spin while they wait,
+    which counts as CPU time and is no work the full study needs on dedicated cores."""
+    from threadpoolctl import threadpool_limits
+
+    from zatlas.analysis.kmeans import inertia_sweep
+
+    path = work / "results" / cfg["run"] / "latents" / next(iter(cfg["models"])) / "z.npy"
+    if not path.exists():
+        return None
+    km, seed = cfg["analysis"]["kmeans"], cfg["seed"]
+    x = np.load(path).astype(np.float32)
+    ks = list(range(km["k_min"], km["k_max"] + 1, km["k_step"]))
+    seeds = [seed + i for i in range(km["n_seeds"])]
+    with threadpool_limits(1):
+        start = time.process_time()
+        inertia_sweep(x, ks, seeds, km["fit_points"], km["max_iter"], km["refine_iter"])
+        cpu = time.process_time() - start
+    print(f"probe kmeans: the sweep at {len(x)} points, one thread: {cpu:.0f} CPU-s", flush=True)
+    return cpu
 
 
 def full_config() -> dict:
@@ -197,7 +357,10 @@ def run_pipeline(workdir: Path, cfg: dict, cores: int, niceness: int, rules) -> 
 
 
 def benchmarks(workdir: Path, run: str) -> pd.DataFrame:
-    """One row per job: rule, job, wall s, CPU s, peak RSS (MB)."""
+    """One row per job: rule, job, wall s, CPU s (carried to the job's end), the CPU s
+    the record holds, peak RSS (MB)."""
+    from zatlas.scaling import job_cpu_s
+
     rows = []
     files = list((workdir / "results" / run / "benchmarks").rglob("*.tsv"))
     files += list((workdir / "resources").glob("*/acquire.benchmark.tsv"))
@@ -209,7 +372,9 @@ def benchmarks(workdir: Path, run: str) -> pd.DataFrame:
                 "rule": rule,
                 "job": path.stem,
                 "wall_s": float(t["s"].iloc[0]),
-                "cpu_s": float(t["cpu_time"].iloc[0]),
+                # the record's CPU time stops at its last sample: carried to the job's end
+                "cpu_s": job_cpu_s(float(t["cpu_time"].iloc[0]), float(t["s"].iloc[0])),
+                "sampled_cpu_s": float(t["cpu_time"].iloc[0]),
                 "rss_mb": float(pd.to_numeric(t["max_rss"], errors="coerce").fillna(0).iloc[0]),
             }
         )
@@ -251,7 +416,7 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     and the Lloyd step's cost ("lloyd": {k: CPU s per point}); without them, train and
     kmeans fall back to the linear scaling (x N x px, x N)."""
     from zatlas.config import n_available
-    from zatlas.scaling import kmeans_cpu_s, train_cpu_s
+    from zatlas.scaling import grown_cpu_s, kmeans_cpu_s, train_cpu_s
     from zatlas.stages.tsne import tsne_variants
 
     probes = probes or {}
@@ -267,8 +432,15 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     for rule, group in jobs.groupby("rule", sort=False):
         per_kind = group.groupby("kind")["cpu_s"].mean().to_dict()
         if rule == "tsne":
-            cpu = _tsne_full(group, cfg, full, tsne_variants)
-            how = "x points, every full-config run (a lower bound: t-SNE grows faster)"
+            cpu = _tsne_full(group, cfg, full, tsne_variants, probes)
+            how = "fixed + per point (fitted on the sizes run), every full-config run"
+        elif rule in probes.get("analyses", {}):
+            small, big = probes["analyses"][rule]
+            targets = [k for k in kinds if rule != "vae_stats" or k == "vae"]
+            cpu = sum(
+                grown_cpu_s(per_kind.get(k, max(per_kind.values())), small, big) for k in targets
+            )
+            how = "the job + its stage's growth to full N (probe), per model"
         elif rule in ("acquire", "prepare"):
             cpu, how = group["cpu_s"].sum() * r_n, "x N"
         elif rule == "train" and "train" in probes:
@@ -277,7 +449,7 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
             epochs = full["training"]["epochs"]
             cpu = 0.0
             for k in kinds:
-                per_train, per_valid = probes["train"][k]
+                per_train, per_valid = probes["train"][k][:2]
                 cpu += start + train_cpu_s(n_train, epochs, per_train)
                 cpu += train_cpu_s(n_valid, epochs, per_valid)
             how = "per model: (train + valid images) x epochs at the probe's full-size rate"
@@ -288,10 +460,23 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
             def step(k, ks=ks, lloyd=lloyd):
                 return float(np.interp(k, ks, [lloyd[j] for j in ks]))
 
-            one = kmeans_cpu_s(
-                sweep_of(cfg), group["cpu_s"].mean(), n, sweep_of(full), n_full, step
-            )
+            # the sweep timed on one thread when the probe ran (the job's own CPU time
+            # holds its threads' spinning on a loaded machine), else the job
+            measured = probes.get("kmeans") or group["cpu_s"].mean()
+            one = kmeans_cpu_s(sweep_of(cfg), measured, n, sweep_of(full), n_full, step)
             cpu, how = one * len(kinds), "subset fits as measured + passes over all N, per model"
+        elif (
+            rule == "encode"
+            and r_px == 1
+            and len(next(iter(probes.get("train", {0: ()}).values()))) > 2
+        ):
+            # the job as measured (start-up, model loading) + the images it has yet to
+            # encode at full size, at the probe's rate at the full image size
+            cpu = sum(
+                per_kind.get(k, max(per_kind.values())) + (n_full - n) * probes["train"][k][2]
+                for k in kinds
+            )
+            how = "the job + (full N - N) x the probe's encoding rate, per model"
         elif rule in ("train", "encode"):
             # TensorFlow's start-up (import, build, load) does not grow with N: take it
             # from the constant-size TensorFlow rule and scale only the rest
@@ -325,6 +510,32 @@ def extrapolate(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict | None =
     return pd.DataFrame(out)
 
 
+def train_from_rehearsal(jobs: pd.DataFrame, cfg: dict, full: dict, probes: dict):
+    """The check on the training probe: the full config's training from the rehearsal's
+    own training jobs (when they ran at the full image size), each job's epoch per image
+    (validation weighted by the probe's forward/training ratio) over the full config's
+    epochs, above the start-up. None when the sizes differ or a job is missing."""
+    from zatlas.scaling import epoch_images, train_from_job
+
+    if cfg["data"]["image_size"] != full["data"]["image_size"] or "train" not in probes:
+        return None
+    train = jobs[jobs["rule"] == "train"]
+    if train.empty:
+        return None
+    kinds = {k: s["type"] for k, s in cfg["models"].items()}
+    per_kind = train.groupby(train["job"].map(lambda j: kinds.get(j, "ae")))["cpu_s"].mean()
+    start = min(_startup(jobs), 0.5 * per_kind.min())
+    cpu = 0.0
+    for spec in full["models"].values():
+        k = spec["type"]
+        per_train, per_valid = probes["train"][k][:2]
+        w = per_valid / per_train
+        measured = epoch_images(*split_sizes(cfg), cfg["training"]["epochs"], w)
+        full_images = epoch_images(*split_sizes(full), full["training"]["epochs"], w)
+        cpu += train_from_job(float(per_kind.get(k, per_kind.max())), start, measured, full_images)
+    return cpu
+
+
 def _n_jobs(rule, kinds, full, tsne_variants) -> int:
     if rule == "tsne":
         return len(kinds) * len(tsne_variants(full))
@@ -333,19 +544,26 @@ def _n_jobs(rule, kinds, full, tsne_variants) -> int:
     return 1 if rule in ("acquire", "prepare", "compare", "report") else len(kinds)
 
 
-def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants) -> float:
+def _tsne_full(group: pd.DataFrame, cfg: dict, full: dict, tsne_variants, probes: dict) -> float:
+    from zatlas.scaling import tsne_cpu_s
+
     runs = tsne_variants(cfg)
-    per_point = {}
+    measured = {}
     for job in group.itertuples():
-        variant = next(v for v in runs if job.job.endswith(v))
-        key = runs[variant]["pca_components"] is None
-        per_point.setdefault(key, []).append(job.cpu_s / runs[variant]["n_points"])
-    rate = {k: sum(v) / len(v) for k, v in per_point.items()}
-    total = 0.0
-    for spec in tsne_variants(full).values():
-        key = spec["pca_components"] is None
-        total += spec["n_points"] * rate.get(key, max(rate.values()))
-    return total * len(full["models"])
+        spec = runs[next(v for v in runs if job.job.endswith(v))]
+        measured.setdefault((spec["n_points"], spec["pca_components"] is not None), []).append(
+            job.cpu_s
+        )
+    wanted = [
+        (v["n_points"], v["pca_components"] is not None) for v in tsne_variants(full).values()
+    ]
+    rate = None
+    if probes.get("tsne"):
+        from zatlas.scaling import fit_fixed_and_rate
+
+        sizes = sorted(probes["tsne"])
+        rate = fit_fixed_and_rate(sizes, [probes["tsne"][n] for n in sizes])[1]
+    return tsne_cpu_s(measured, wanted, rate) * len(full["models"])
 
 
 def _startup(jobs: pd.DataFrame) -> float:
@@ -456,15 +674,17 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
     for cores in (2, 16):
         parts = wall_on(table, cores)
         print(f"  {cores:2d} cores: " + ", ".join(f"{k} {hours(v)}" for k, v in parts.items()))
-    print("\nagainst the full-size measurements (README, 'What the full study needs'):")
-    for rule, ref in REFERENCE_CPU_S.items():
-        row = table[table["rule"] == rule]
-        if len(row):
-            est = float(row["full_cpu_s"].iloc[0])
-            print(
-                f"  {rule:8s} estimate {hours(est):>9s} CPU, measured {hours(ref):>9s} CPU: "
-                f"{est / ref - 1:+.0%}"
-            )
+    check = train_from_rehearsal(jobs, cfg, full, probes)
+    if check is not None:
+        probe = float(table.loc[table["rule"] == "train", "full_cpu_s"].iloc[0])
+        print(
+            f"\ntraining from the probe: {hours(probe)} CPU; from the rehearsal's own training"
+            f" jobs at the same size: {hours(check)} CPU ({check / probe - 1:+.0%})"
+        )
+    versus = against_reference(table, jobs, cfg, full, probes)
+    print("\nagainst the full-size measurements (docs/performance.md, 'What the full study needs';")
+    print(f"reference numbers: {REFERENCE.relative_to(REPO)}), in CPU time (2 cores: half):\n")
+    print(markdown(versus))
     out = workdir / "full_scale.json"
     out.write_text(
         json.dumps(
@@ -475,7 +695,11 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
                 "disk_rehearsal": sizes,
                 "disk_full": full_sizes,
                 "wall_full": {c: wall_on(table, c) for c in (2, 16)},
-                "probes": {k: {str(j): v for j, v in p.items()} for k, p in probes.items()},
+                "against_reference": versus.to_dict(orient="records"),
+                "probes": {
+                    k: {str(j): v for j, v in p.items()} if isinstance(p, dict) else p
+                    for k, p in probes.items()
+                },
             },
             indent=2,
         )
@@ -488,9 +712,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=202_599, help="synthetic faces")
     parser.add_argument("--size", type=int, default=96, help="image size in px")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--tsne-points", type=int, default=20_000)
+    parser.add_argument(
+        "--tsne-points",
+        default="20000",
+        help="t-SNE sizes, comma-separated (two sizes give its fixed and per-point cost)",
+    )
     parser.add_argument(
         "--few-tsne", action="store_true", help="one z and one PCA t-SNE run per model"
+    )
+    parser.add_argument(
+        "--tsne-probe",
+        action="store_true",
+        help="time t-SNE's optimisation at 20,000 and 80,000 synthetic points (~5 CPU-min)",
     )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2)
@@ -527,13 +760,91 @@ def main() -> None:
     if not args.no_probe:
         run_probes(work, args)
     wall = run_pipeline(work, cfg, args.cores, 0, args.rules.split(","))
+    if not args.no_probe and "kmeans" in args.rules.split(","):
+        probes = json.loads((work / "probes.json").read_text())
+        probes["kmeans"] = probe_kmeans(work, full_config_defaults(cfg))
+        (work / "probes.json").write_text(json.dumps(probes, indent=2))
     report(work, full_config_defaults(cfg), wall)
 
 
-# The full-size measurements of README "What the full study needs", in CPU seconds for
-# the whole full config: train 8.3 h on 2 cores (both busy); the k-means sweep 137 s of
-# CPU per model (benchmarks/kmeans.py --full-kmeans --sweep, 162,770 points).
-REFERENCE_CPU_S = {"train": 8.3 * 3600 * 2, "kmeans": 137.0 * 3}
+# The full-size measurements the estimates are checked against, one row per part of the
+# docs' table "What the full study needs" (which shows the same numbers), with their sources.
+REFERENCE = REPO / "benchmarks" / "full_scale_reference.csv"
+
+
+def read_reference(path: Path = REFERENCE) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"rules": str}, keep_default_na=False)
+
+
+def at_n(full: dict, n: int) -> dict:
+    """The full config on its first n images (a reference measured at another N)."""
+    return {**full, "data": {**full["data"], "n_images": n}}
+
+
+def against_reference(table, jobs, cfg, full, probes, reference=None) -> pd.DataFrame:
+    """Per part of the reference: the estimate (CPU s, at the N the reference was measured
+    at), the reference, their ratio and whether it lands within 25 %; then the total."""
+    from zatlas.scaling import compare
+
+    reference = read_reference() if reference is None else reference
+    rows, total = [], 0.0
+    for ref in reference.itertuples():
+        if ref.part == "total":
+            continue
+        rules = ref.rules.split()
+        at = table
+        if ref.n_images != "":
+            at = extrapolate(jobs, cfg, at_n(full, int(ref.n_images)), probes)
+        found = at[at["rule"].isin(rules)]
+        if set(rules) - set(found["rule"]):
+            rows.append({"part": ref.part, "estimate_cpu_s": None, "reference_cpu_s": ref.cpu_s})
+            total = None
+            continue
+        est = float(found["full_cpu_s"].sum())
+        if total is not None:
+            total += float(table.loc[table["rule"].isin(rules), "full_cpu_s"].sum())
+        ratio, ok = compare(est, float(ref.cpu_s))
+        rows.append(_versus_row(ref, est, ratio, ok))
+    ref_total = reference[reference["part"] == "total"]
+    if len(ref_total) and total is not None:
+        ref = next(ref_total.itertuples())
+        rows.append(_versus_row(ref, total, *compare(total, float(ref.cpu_s))))
+    return pd.DataFrame(rows)
+
+
+def _versus_row(ref, est: float, ratio: float, ok: bool) -> dict:
+    return {
+        "part": ref.part,
+        "rules": ref.rules,
+        "estimate_cpu_s": est,
+        "reference_cpu_s": float(ref.cpu_s),
+        "reference_2_cores": ref.two_cores,
+        "n_images": ref.n_images,
+        "ratio": ratio,
+        "within_25": ok,
+    }
+
+
+def markdown(versus: pd.DataFrame) -> str:
+    lines = [
+        "| part | estimate (CPU) | full-size reference (CPU) | estimate / reference |",
+        "|---|---|---|---|",
+    ]
+    for r in versus.itertuples():
+        if r.estimate_cpu_s is None or pd.isna(r.estimate_cpu_s):
+            lines.append(f"| `{r.part}` | not measured | {hours(r.reference_cpu_s)} | — |")
+            continue
+        name = "**total**" if r.part == "total" else f"`{r.part}`"
+        if r.rules and r.rules != r.part:
+            name += f" ({', '.join(r.rules.split())})"
+        if r.n_images:
+            name += f", at {int(r.n_images):,} points"
+        flag = "" if r.within_25 else " (outside 25 %)"
+        lines.append(
+            f"| {name} | {hours(r.estimate_cpu_s)} | {hours(r.reference_cpu_s)} "
+            f"| {r.ratio:.2f}{flag} |"
+        )
+    return "\n".join(lines)
 
 
 def run_probes(work: Path, args) -> None:
@@ -544,7 +855,9 @@ def run_probes(work: Path, args) -> None:
     train = probe_training(full, args.probe_batches, 1, work)
     sweep = sweep_of(full)
     lloyd = probe_lloyd(sorted(set(sweep.ks) | set(range(2, 81, 2))), full["architecture"]["z_dim"])
-    probes = {"train": train, "lloyd": lloyd}
+    analyses = probe_analyses(full, args.n, work)
+    tsne = probe_tsne(full) if args.tsne_probe else {}
+    probes = {"train": train, "lloyd": lloyd, "analyses": analyses, "tsne": tsne}
     (work / "probes.json").write_text(
         json.dumps({k: {str(j): v for j, v in p.items()} for k, p in probes.items()}, indent=2)
     )
@@ -558,6 +871,9 @@ def read_probes(work: Path) -> dict:
     return {
         "train": {k: tuple(v) for k, v in raw.get("train", {}).items()},
         "lloyd": {int(k): v for k, v in raw.get("lloyd", {}).items()},
+        "analyses": {k: tuple(v) for k, v in raw.get("analyses", {}).items()},
+        "tsne": {int(k): v for k, v in raw.get("tsne", {}).items()},
+        "kmeans": raw.get("kmeans"),
     }
 
 
