@@ -1,3 +1,4 @@
+import fcntl
 import os
 import subprocess
 import sys
@@ -65,12 +66,38 @@ def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
-    """The tiny config run through the whole DAG once per session: results/smoke/."""
-    work = tmp_path_factory.mktemp("smoke")
+def _run_smoke(work: Path) -> str | None:
+    """Run the tiny config in `work`; None when it succeeded, else Snakemake's output."""
+    work.mkdir(parents=True, exist_ok=True)
     cfg = work / "tiny.yaml"
     cfg.write_text(yaml.safe_dump(TINY))
     proc = snakemake(work, cfg, "--cores", "2")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    return None if proc.returncode == 0 else proc.stdout[-3000:] + proc.stderr[-6000:]
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The tiny config run through the whole DAG once per session: results/smoke/.
+
+    The costliest fixture of the suite, so it is run once even under pytest-xdist: the
+    first worker to ask runs it in the session's shared temporary folder while holding a
+    lock, the others wait for that lock and read the same results (or the same failure).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        work = tmp_path_factory.mktemp("smoke")
+        failure = _run_smoke(work)
+        assert failure is None, failure
+        return work / "results" / "smoke"
+    shared = tmp_path_factory.getbasetemp().parent  # this session's, one per xdist run
+    work = shared / "smoke"
+    with open(shared / "smoke.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        done, failed = work / "smoke.done", work / "smoke.failed"
+        if not done.exists() and not failed.exists():
+            failure = _run_smoke(work)
+            if failure is None:
+                done.write_text("")
+            else:
+                failed.write_text(failure)
+    assert not failed.exists(), failed.read_text()
     return work / "results" / "smoke"
