@@ -101,3 +101,52 @@ def smoke_run(tmp_path_factory):
                 failed.write_text(failure)
     assert not failed.exists(), failed.read_text()
     return work / "results" / "smoke"
+
+
+# -- pytest-xdist (pyproject's addopts: two workers) -------------------------------------
+# The slow tests mostly wait on subprocesses (Snakemake jobs, SLURM, the JAX pass, Chromium),
+# so two workers overlap them even on 2 cores. Each worker takes whole modules (module
+# fixtures are built once); the modules that read the smoke run go to one worker together,
+# so that no other worker sits waiting for it; the slowest modules are handed out first.
+SMOKE_READERS = ("tests/test_explore_browser.py", "tests/test_report.py", "tests/test_workflow.py")
+SLOWEST_FIRST = (
+    *SMOKE_READERS,
+    "tests/test_slurm.py",
+    "tests/unit/test_models.py",
+    "tests/test_external_workflow.py",
+    "tests/unit/test_umap.py",
+    "tests/test_resume.py",
+    "tests/unit/test_training.py",
+    "tests/test_folder_workflow.py",
+)
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # collection order is the hand-out order
+        rank = {module: i for i, module in enumerate(SLOWEST_FIRST)}
+        items.sort(key=lambda item: rank.get(_module(item.nodeid), len(rank)))
+
+
+class _ByModule:
+    """xdist's scheduler, one work unit per module (the smoke run's readers: one unit)."""
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config, log):
+        from xdist.scheduler import LoadScopeScheduling
+
+        class ByModule(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                module = _module(nodeid)
+                return "smoke run" if module in SMOKE_READERS else module
+
+        config.option.loadscopereorder = False  # keep SLOWEST_FIRST's order
+        return ByModule(config, log)
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_ByModule(), "zatlas-xdist-scheduler")

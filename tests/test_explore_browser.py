@@ -23,10 +23,6 @@ import pytest
 from tests.explorer_driver import ExplorerPage, card_in_view, launch
 from tests.test_report import _chromium_binary
 
-# pytest-xdist: the tests that read the smoke run share one worker (the run itself is made
-# once per session either way: conftest.smoke_run), so no other worker waits for it
-pytestmark = pytest.mark.xdist_group("smoke")
-
 N_SIDE = 20
 HAIR = ["brown, curly", 'say "blond"', "black"]
 

@@ -24,10 +24,6 @@ from PIL import Image
 
 from tests.conftest import snakemake
 
-# pytest-xdist: the tests that read the smoke run share one worker (the run itself is made
-# once per session either way: conftest.smoke_run), so no other worker waits for it
-pytestmark = pytest.mark.xdist_group("smoke")
-
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -32,9 +32,6 @@ import yaml
 
 from tests.conftest import REPO, SNAKEMAKE, TINY
 
-# pytest-xdist: one worker runs this module, so the cluster and its runs exist once
-pytestmark = pytest.mark.xdist_group("slurm")
-
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
 PARTITION = "debug"
 # One model's branch of the DAG, as small as still proves the profile: acquire, prepare,

@@ -12,10 +12,6 @@ import yaml
 
 from tests.conftest import TINY, snakemake
 
-# pytest-xdist: the tests that read the smoke run share one worker (the run itself is made
-# once per session either way: conftest.smoke_run), so no other worker waits for it
-pytestmark = pytest.mark.xdist_group("smoke")
-
 
 def test_images_and_latents_have_the_contracted_shapes(smoke_run):
     images = np.load(smoke_run / "data/images.npy", mmap_mode="r")
