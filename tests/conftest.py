@@ -109,10 +109,12 @@ def smoke_run(tmp_path_factory):
 # fixtures are built once); the modules that read the smoke run go to one worker together,
 # so that no other worker sits waiting for it; the slowest modules are handed out first.
 SMOKE_READERS = ("tests/test_explore_browser.py", "tests/test_report.py", "tests/test_workflow.py")
+# the SLURM module after the JAX pass: its last test compares with the smoke run, which
+# the other worker is still making if the two start together
 SLOWEST_FIRST = (
     *SMOKE_READERS,
-    "tests/test_slurm.py",
     "tests/unit/test_models.py",
+    "tests/test_slurm.py",
     "tests/test_external_workflow.py",
     "tests/unit/test_umap.py",
     "tests/test_resume.py",
