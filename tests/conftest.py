@@ -1,3 +1,4 @@
+import fcntl
 import os
 import subprocess
 import sys
@@ -65,12 +66,89 @@ def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
-    """The tiny config run through the whole DAG once per session: results/smoke/."""
-    work = tmp_path_factory.mktemp("smoke")
+def _run_smoke(work: Path) -> str | None:
+    """Run the tiny config in `work`; None when it succeeded, else Snakemake's output."""
+    work.mkdir(parents=True, exist_ok=True)
     cfg = work / "tiny.yaml"
     cfg.write_text(yaml.safe_dump(TINY))
     proc = snakemake(work, cfg, "--cores", "2")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    return None if proc.returncode == 0 else proc.stdout[-3000:] + proc.stderr[-6000:]
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The tiny config run through the whole DAG once per session: results/smoke/.
+
+    The costliest fixture of the suite, so it is run once even under pytest-xdist: the
+    first worker to ask runs it in the session's shared temporary folder while holding a
+    lock, the others wait for that lock and read the same results (or the same failure).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        work = tmp_path_factory.mktemp("smoke")
+        failure = _run_smoke(work)
+        assert failure is None, failure
+        return work / "results" / "smoke"
+    shared = tmp_path_factory.getbasetemp().parent  # this session's, one per xdist run
+    work = shared / "smoke"
+    with open(shared / "smoke.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        done, failed = work / "smoke.done", work / "smoke.failed"
+        if not done.exists() and not failed.exists():
+            failure = _run_smoke(work)
+            if failure is None:
+                done.write_text("")
+            else:
+                failed.write_text(failure)
+    assert not failed.exists(), failed.read_text()
     return work / "results" / "smoke"
+
+
+# -- pytest-xdist (pyproject's addopts: two workers) -------------------------------------
+# The slow tests mostly wait on subprocesses (Snakemake jobs, SLURM, the JAX pass, Chromium),
+# so two workers overlap them even on 2 cores. Each worker takes whole modules (module
+# fixtures are built once); the modules that read the smoke run go to one worker together,
+# so that no other worker sits waiting for it; the slowest modules are handed out first.
+SMOKE_READERS = ("tests/test_explore_browser.py", "tests/test_report.py", "tests/test_workflow.py")
+# the SLURM module after the JAX pass: its last test compares with the smoke run, which
+# the other worker is still making if the two start together
+SLOWEST_FIRST = (
+    *SMOKE_READERS,
+    "tests/unit/test_models.py",
+    "tests/test_slurm.py",
+    "tests/test_external_workflow.py",
+    "tests/unit/test_umap.py",
+    "tests/test_resume.py",
+    "tests/unit/test_training.py",
+    "tests/test_folder_workflow.py",
+)
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # collection order is the hand-out order
+        rank = {module: i for i, module in enumerate(SLOWEST_FIRST)}
+        items.sort(key=lambda item: rank.get(_module(item.nodeid), len(rank)))
+
+
+class _ByModule:
+    """xdist's scheduler, one work unit per module (the smoke run's readers: one unit)."""
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config, log):
+        from xdist.scheduler import LoadScopeScheduling
+
+        class ByModule(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                module = _module(nodeid)
+                return "smoke run" if module in SMOKE_READERS else module
+
+        config.option.loadscopereorder = False  # keep SLOWEST_FIRST's order
+        return ByModule(config, log)
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_ByModule(), "zatlas-xdist-scheduler")

@@ -34,18 +34,27 @@ from tests.conftest import REPO, SNAKEMAKE, TINY
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
 PARTITION = "debug"
-# One model's branch of the DAG (acquire, prepare, train, encode and five analyses, t-SNE
-# and k-means among them): each SLURM job starts Snakemake twice and imports its stack, so
-# the whole DAG (~40 jobs) takes over 15 minutes on 2 cores. ZATLAS_SLURM_TEST_ALL=1 runs it.
+# One model's branch of the DAG, as small as still proves the profile: acquire, prepare,
+# train and encode (the chain that run 1 cancels in), radius (the job whose injected
+# failure run 2 retries; single-threaded) and the two multi-threaded analyses, k-means and
+# t-SNE (2 CPUs each: the rule's threads must reach the job for the numbers to equal the
+# local run's). Each SLURM job starts Snakemake twice and imports its stack, so the whole
+# DAG (~40 jobs) takes over 15 minutes on 2 cores. ZATLAS_SLURM_TEST_ALL=1 runs it.
 MODEL = "vae_tiny"
 TARGETS = [
     f"results/{TINY['run']}/analysis/{MODEL}/{rel}"
+    for rel in ("radius/density.csv", "kmeans/sweep.csv", "tsne/pca2-n150-p10-ee12.csv")
+]
+# every table and summary those jobs write, compared with the local run's
+COMPARED = [
+    f"analysis/{MODEL}/{rel}"
     for rel in (
         "radius/density.csv",
-        "axes/table.csv",
-        "vae_stats/stats.json",
+        "radius/summary.json",
         "kmeans/sweep.csv",
+        "kmeans/summary.json",
         "tsne/pca2-n150-p10-ee12.csv",
+        "tsne/pca2-n150-p10-ee12.json",
     )
 ]
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
@@ -136,6 +145,23 @@ def cluster_profile(dest: Path, cpus: int) -> Path:
     (dest / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dest
 
+
+# How often the submitting Snakemake asks SLURM for its jobs' state, in seconds. The plugin
+# adds 10 s to its interval after every check in which no job finished (to spare a busy
+# cluster's controller), so a job of 15 s is seen finished after 33 s and one of 40 s after
+# 64 s: over a minute per run of this test's chain of short jobs. How often it polls is not
+# what the test checks; the plugin's status parsing and retries run unchanged.
+POLL_SECONDS = 2
+POLL = """\
+# injected by tests/test_slurm.py: the submitting Snakemake (the process given --profile)
+# checks its jobs every {seconds} s instead of backing off by 10 s per check.
+import sys
+if "--profile" in sys.argv:
+    import snakemake_executor_plugin_slurm as _slurm
+    _slurm.Executor.next_seconds_between_status_checks = property(
+        lambda self: {seconds}, lambda self, value: None
+    )
+"""
 
 FAIL_ONCE = """\
 # injected by tests/test_slurm.py: the first {rule} job exits 1, later ones run. Every rule
@@ -230,6 +256,14 @@ def cluster_run(cluster, tmp_path_factory):
     targets = [] if os.environ.get("ZATLAS_SLURM_TEST_ALL") else TARGETS
     expected = dry_run_jobs(work, cfg, targets)
 
+    # a sitecustomize on PYTHONPATH reaches the submitting Snakemake and, through sbatch's
+    # environment, every job's Python: the polling interval in both runs, a failure in run 2
+    inject = work / "inject"
+    inject.mkdir()
+    site = inject / "sitecustomize.py"
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")]))}
+    site.write_text(POLL.format(seconds=POLL_SECONDS))
+
     cancelled: list[str] = []
 
     def cancel_first_encode(rows):
@@ -240,15 +274,16 @@ def cluster_run(cluster, tmp_path_factory):
                 cancelled.append(row["id"])
 
     rc1, out1 = run_on_cluster(
-        work, cfg, prof, cluster, "--retries", "0", *targets, on_running=cancel_first_encode
-    )
+        work, cfg, prof, cluster, "--retries", "0", *targets, env=env,
+        on_running=cancel_first_encode,
+    )  # fmt: skip
     jobs1 = jobs_in_slurm(cluster)
 
-    inject = work / "inject"
-    inject.mkdir()
     flag = work / "injected_failure"
-    (inject / "sitecustomize.py").write_text(FAIL_ONCE.format(rule="radius", flag=str(flag)))
-    rc2, out2 = run_on_cluster(work, cfg, prof, cluster, *targets, env={"PYTHONPATH": str(inject)})
+    site.write_text(
+        POLL.format(seconds=POLL_SECONDS) + FAIL_ONCE.format(rule="radius", flag=str(flag))
+    )
+    rc2, out2 = run_on_cluster(work, cfg, prof, cluster, *targets, env=env)
     jobs2 = [j for j in jobs_in_slurm(cluster) if j["id"] not in {r["id"] for r in jobs1}]
     return {
         "work": work,
@@ -326,8 +361,7 @@ def assert_same_results(res: Path, local: Path) -> None:
         ha = pd.read_csv(res / f"models/{model}/history.csv")
         hb = pd.read_csv(local / f"models/{model}/history.csv")
         pd.testing.assert_frame_equal(ha, hb, rtol=1e-5)
-    for target in TARGETS:
-        rel = Path(target).relative_to(f"results/{TINY['run']}")
+    for rel in map(Path, COMPARED):
         if rel.suffix == ".csv":
             a, b = (
                 pd.read_csv(d / rel).drop(columns=TIMINGS, errors="ignore") for d in (res, local)
@@ -336,14 +370,24 @@ def assert_same_results(res: Path, local: Path) -> None:
         else:
             a = json.loads((res / rel).read_text())
             b = json.loads((local / rel).read_text())
-            assert a.keys() == b.keys(), rel
-            for key, value in b.items():
-                if key in TIMINGS:
-                    continue
-                if isinstance(value, int | float):
-                    assert a[key] == pytest.approx(value, rel=1e-4, abs=1e-4), (rel, key)
-                else:
-                    assert a[key] == value, (rel, key)
+            assert_same_values(a, b, str(rel))
+
+
+def assert_same_values(a, b, where: str) -> None:
+    """JSON values equal, numbers to 1e-4, nested dicts and lists too, timings skipped."""
+    if isinstance(b, dict):
+        assert isinstance(a, dict) and a.keys() == b.keys(), where
+        for key, value in b.items():
+            if key not in TIMINGS:
+                assert_same_values(a[key], value, f"{where}: {key}")
+    elif isinstance(b, list):
+        assert isinstance(a, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_values(x, y, f"{where}[{i}]")
+    elif isinstance(b, int | float) and not isinstance(b, bool):
+        assert a == pytest.approx(b, rel=1e-4, abs=1e-4), where
+    else:
+        assert a == b, where
 
 
 @pytest.mark.slurm

@@ -339,6 +339,8 @@ def test_model_training_and_resume_tests_pass_under_jax():
             "pytest",
             "-q",
             "-x",
+            "-n",
+            "0",  # in this process: the outer run's other worker is busy already
             "-p",
             "no:cacheprovider",
             "-k",
