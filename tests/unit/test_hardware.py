@@ -39,8 +39,6 @@ def test_gpu_seen_through_its_driver_unless_hidden(monkeypatch):
     assert hardware.nvidia_device_present({})
 
 
-@pytest.mark.parametrize(
-    ("n_points", "threads"), [(3000, 1), (9999, 1), (10_000, 4), (202_599, 4)]
-)
+@pytest.mark.parametrize(("n_points", "threads"), [(3000, 1), (9999, 1), (10_000, 4), (202_599, 4)])
 def test_analysis_threads(n_points, threads):
     assert hardware.analysis_threads(n_points, 4) == threads
