@@ -37,8 +37,9 @@ PARTITION = "debug"
 # One model's branch of the DAG, as small as still proves the profile: acquire, prepare,
 # train and encode (the chain that run 1 cancels in), radius (the job whose injected
 # failure run 2 retries; single-threaded) and the two multi-threaded analyses, k-means and
-# t-SNE (2 CPUs each: the rule's threads must reach the job for the numbers to equal the
-# local run's). Each SLURM job starts Snakemake twice and imports its stack, so the whole
+# t-SNE (2 CPUs each on the cluster: the profile's threads must reach the job; their
+# numbers must still equal the local run's, where small analyses reserve one thread).
+# Each SLURM job starts Snakemake twice and imports its stack, so the whole
 # DAG (~40 jobs) takes over 15 minutes on 2 cores. ZATLAS_SLURM_TEST_ALL=1 runs it.
 MODEL = "vae_tiny"
 TARGETS = [

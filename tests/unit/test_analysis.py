@@ -366,3 +366,29 @@ def test_labels_of_assigns_each_point_to_its_nearest_centre():
     centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]], np.float32)
     x = np.array([[1, 1], [9, 1], [1, 8], [6, 0], [0, 4.9]], np.float32)
     assert kmeans.labels_of(x, centres, chunk=2).tolist() == [0, 1, 2, 1, 0]
+
+
+def test_small_tsne_is_the_same_map_on_any_number_of_threads(tmp_path):
+    """openTSNE's Barnes-Hut result depends on its thread count; below 10,000 points the
+    stage runs it on one thread, so a laptop, a cluster node and any --cores agree."""
+    import json
+
+    from zatlas.analysis.tsne import tsne_threads
+    from zatlas.stages import tsne as tsne_stage
+
+    assert [tsne_threads(n, 4) for n in (150, 9_999, 10_000, 165_000)] == [1, 1, 4, 4]
+    z = np.random.default_rng(8).standard_normal((1200, 32)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    settings = {"n_points": 1200, "pca_components": 10, "perplexity": 15.0}
+    settings |= {"early_exaggeration": 12.0, "n_iter": 300, "schedule": "opentsne"}
+    maps = []
+    for threads in (1, 2):
+        emb, summary = tmp_path / f"e{threads}.csv", tmp_path / f"s{threads}.json"
+        tsne_stage.run(
+            tmp_path / "z.npy", None, emb, summary, tmp_path / f"f{threads}.png", model="m",
+            variant="z", variant_settings=settings, color_by=None, seed=3,
+            recall_queries=50, threads=threads,
+        )  # fmt: skip
+        maps.append(pd.read_csv(emb))
+        assert json.loads(summary.read_text())["threads"] == 1  # what openTSNE ran on
+    pd.testing.assert_frame_equal(maps[0], maps[1], check_exact=True)

@@ -107,8 +107,7 @@ def run(
     pick = subset(len(x), n_tsne, seed + 1)
     perplexity = min(float(tsne_perplexity), (n_tsne - 2) / 3)
     null = matched_gaussian(x[pick], seed)
-    # Barnes-Hut (below 10,000 points) synchronises threads every iteration: one is faster
-    jobs = threads if n_tsne >= 10_000 else 1
+    jobs = tsne_an.tsne_threads(n_tsne, threads)
     emb_data, kl_data = tsne_an.run_tsne(
         x[pick], perplexity, 12, tsne_iter, seed, jobs, tsne_schedule
     )

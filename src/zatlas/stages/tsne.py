@@ -104,7 +104,10 @@ def run(
     from zatlas.analysis import tsne as tsne_an
     from zatlas.plots.tsne import plot_tsne
 
-    limit_threads(threads)
+    # one thread below 10,000 points for everything the map depends on (PCA's BLAS sums
+    # too): the same config gives the same map on any machine, core count or cluster
+    used = tsne_an.tsne_threads(variant_settings["n_points"], threads)
+    limit_threads(used)
     zs = load(z)
     idx = subset(len(zs), variant_settings["n_points"], seed)
     rows = np.asarray(zs[idx], dtype=np.float32)  # the one copy (a subset of rows)
@@ -124,7 +127,7 @@ def run(
         variant_settings["early_exaggeration"],
         variant_settings["n_iter"],
         seed,
-        threads,
+        used,
         variant_settings["schedule"],
     )
     seconds = time.perf_counter() - start
@@ -150,7 +153,7 @@ def run(
             "knn_recall_queries": int(min(recall_queries, len(idx))),
             "color_by": color_by,
             "seconds": seconds,
-            "threads": threads,
+            "threads": used,
         },
     )
     label = f"t-SNE {variant}" + (f", colour: {color_by}" if color_by else "")
