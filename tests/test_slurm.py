@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, SNAKEMAKE, TINY
+from zatlas.hardware import model_threads
 
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
 PARTITION = "debug"
@@ -137,6 +138,10 @@ def cluster_profile(dest: Path, cpus: int) -> Path:
         res.update(gpu=0, mem_mb=500)
     # the local smoke run uses --cores 2: the same thread counts give the same numbers
     cfg["max-threads"] = min(cpus, 2)
+    # TensorFlow's sums depend on its thread count, and the local run (no GPU, 2 cores)
+    # trains and encodes on half the cores (zatlas.hardware.model_threads): so do these
+    local = model_threads(2, gpu=False)
+    cfg["set-threads"].update({r: local for r in ("train", "encode", "encode_vae")})
     cfg["keep-going"] = True
     # no slurmdbd here: squeue reports finished jobs until MinJobAge (see slurm_cluster.py)
     cfg["slurm-status-command"] = "squeue"
