@@ -3,7 +3,8 @@
 - `loop`: the training loop (`train_model`), model setup, export;
 - `pipelines`: per-epoch seeded batch order and where the images live (host, device bank);
 - `backup`: the per-epoch training state in a locked folder, for resuming after a kill;
-- `callbacks`: the divergence guard, the per-epoch backup, progress lines;
+- `callbacks`: the divergence guard, the per-epoch backup, all in fit's order;
+- `progress_log`: progress lines, ETAs and the CPU warning;
 - `eta`: the arithmetic of ETAs and of the CPU warning;
 - `devices`: seeds, devices and distribution for the Keras backend in use.
 """
