@@ -41,13 +41,14 @@ DEFAULT_SCHEDULE = "opentsne"
 
 
 def tsne_threads(n_points: int, threads: int) -> int:
-    """Threads for openTSNE on `n_points`: one below SMALL_POINTS, where it runs Barnes-Hut.
-    Its threads synchronise every iteration there (two cost 2.2 times the CPU time of one
+    """Threads for openTSNE on `n_points`: one below 10,000, where it runs Barnes-Hut (the
+    threads a small analysis reserves, zatlas.hardware.analysis_threads). Its threads
+    synchronise every iteration there (two cost 2.2 times the CPU time of one
     at 3,000 points), and its result depends on their number: on one thread the same
     config gives the same map on any machine, core count or cluster."""
-    from zatlas.hardware import SMALL_POINTS
+    from zatlas.hardware import analysis_threads
 
-    return threads if n_points >= SMALL_POINTS else 1
+    return analysis_threads(n_points, threads)
 
 
 def sklearn_learning_rate(n: int, early_exaggeration: float) -> float:
