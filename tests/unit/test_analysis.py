@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -280,6 +283,30 @@ def test_tsne_stops_match_runs_of_that_length():
     assert k1 == kl and k2 != kl
     with pytest.raises(ValueError, match="250"):
         list(tsne.optimise(x, 20, 12, [100, 300], 0))
+
+
+# exact neighbours below 1,000 points; Annoy above, approximate (seed-dependent) in 64-d
+@pytest.mark.parametrize(("n", "d"), [(400, 12), (1500, 64)])
+def test_tsne_map_is_opentsnes_own_bit_for_bit(n, d):
+    from openTSNE import TSNE
+
+    x = gaussian(n, d)  # no clusters: Annoy's neighbours depend on its seed
+    theirs = TSNE(perplexity=25, initialization="pca", random_state=3, n_jobs=1).prepare_initial(x)
+    theirs.optimize(n_iter=30, exaggeration=12, learning_rate=n / 12, momentum=0.8, inplace=True)
+    [(_, ours, kl)] = tsne.optimise(x, 25, 12, 30, 3, 1, "opentsne")
+    np.testing.assert_array_equal(ours, np.array(theirs, dtype=np.float32))
+    assert kl == float(theirs.kl_divergence)
+
+
+def test_tsne_does_not_import_pynndescent():
+    # openTSNE's own affinity path imports it (2.5 CPU-s) only to see whether it is there
+    code = (
+        "import sys, numpy as np; from zatlas.analysis import tsne; "
+        "x = np.random.default_rng(0).normal(size=(1100, 8)).astype(np.float32); "
+        "list(tsne.optimise(x, 10, 12, 5, 0)); print('pynndescent' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_subset_is_seeded_sorted_and_capped():
