@@ -89,9 +89,7 @@ def affinities(x: np.ndarray, perplexity: float, seed: int, n_jobs: int = 1):
     n = len(x)
     k = min(n - 1, int(3 * perplexity))
     method = nearest_neighbors.Sklearn if n < 1000 else nearest_neighbors.Annoy
-    index = method(
-        data=x, k=k, metric="euclidean", n_jobs=n_jobs, random_state=seed, verbose=False
-    )
+    index = method(data=x, k=k, metric="euclidean", n_jobs=n_jobs, random_state=seed, verbose=False)
     return affinity.MultiscaleMixture(perplexities=perplexity, knn_index=index, n_jobs=n_jobs)
 
 
