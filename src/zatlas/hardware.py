@@ -31,6 +31,14 @@ def model_threads(cores: int | None, gpu: bool, most: int = 8) -> int:
     return max(1, min(most, cores if gpu else cores // 2))
 
 
+def trainings_at_once(cores: int | None, gpu: bool, threads: int) -> int:
+    """How many training jobs run at once: one with a GPU (they take turns on it), else as
+    many as `cores` hold at `threads` each (one where the cores are not known)."""
+    if gpu or cores is None:
+        return 1
+    return max(1, cores // max(1, threads))
+
+
 # Below this many points an analysis job reserves one thread: openTSNE's Barnes-Hut
 # synchronises its threads every iteration (two threads cost 2.2 times the CPU time of one
 # at 3,000 points), and the other analyses' parallel parts (BLAS, kNN queries) are too

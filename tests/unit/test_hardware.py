@@ -42,3 +42,18 @@ def test_gpu_seen_through_its_driver_unless_hidden(monkeypatch):
 @pytest.mark.parametrize(("n_points", "threads"), [(3000, 1), (9999, 1), (10_000, 4), (202_599, 4)])
 def test_analysis_threads(n_points, threads):
     assert hardware.analysis_threads(n_points, 4) == threads
+
+
+@pytest.mark.parametrize(
+    ("cores", "gpu", "threads", "at_once"),
+    [
+        (2, False, 1, 2),
+        (16, False, 8, 2),
+        (6, False, 3, 2),
+        (3, False, 1, 3),
+        (2, True, 2, 1),
+        (None, False, 8, 1),
+    ],
+)
+def test_trainings_at_once(cores, gpu, threads, at_once):
+    assert hardware.trainings_at_once(cores, gpu, threads) == at_once

@@ -404,6 +404,37 @@ def test_progress_lines_inside_an_epoch_and_the_runs_eta_at_its_end(capsys):
     assert "about 20 s left, 80 s for all 3 models still to train" in lines[1]
 
 
+@pytest.mark.parametrize(
+    ("later", "at_once", "after"),
+    [(2, 1, 2), (2, 2, 1), (1, 2, 0), (0, 2, 0), (5, 2, 2), (4, 2, 2), (2, 4, 0), (3, 3, 1)],
+)
+def test_models_after_packs_the_later_models_side_by_side(later, at_once, after):
+    # 3 models, 2 side by side: this one and the next train now, the third after them
+    assert tr.models_after(later, at_once) == after
+
+
+def test_the_runs_eta_counts_the_models_training_side_by_side(capsys):
+    _, _, logger = tr.training_callbacks(
+        _FakeBackup(),
+        [],
+        None,
+        1000,
+        3,
+        batch_size=100,
+        later_models=2,
+        threads=1,
+        on_cpu=True,
+        interval=1e9,
+        side_by_side=2,
+    )
+    logger.set_params({"steps": 10})
+    logger.on_epoch_begin(0)
+    logger.seconds = [20.0]
+    logger.on_epoch_end(0, {"loss": 1.0})
+    # median(20, ~0) = 10 s x (2 epochs left + 1 model after this pair x 3 epochs)
+    assert "about 20 s left, 50 s for all 3 models still to train" in capsys.readouterr().out
+
+
 MIRRORED = textwrap.dedent(
     """
     import json, sys

@@ -15,7 +15,12 @@ from zatlas.config import (
 from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
-from zatlas.hardware import analysis_threads, model_threads, nvidia_device_present
+from zatlas.hardware import (
+    analysis_threads,
+    model_threads,
+    nvidia_device_present,
+    trainings_at_once,
+)
 from zatlas.external.plan import plan as stage_plan
 from zatlas.external.spec import external_names, has_mu_logvar, trained_names
 from zatlas.stages.traversals import grid_names as traversal_grid_names
@@ -78,6 +83,7 @@ try:
 except WorkflowError:  # a dry run or lint without --cores
     _CORES = None
 MODEL_THREADS = model_threads(_CORES, bool(GPU))
+TRAININGS_AT_ONCE = trainings_at_once(_CORES, bool(GPU), MODEL_THREADS)
 # the latent points every per-model analysis sees: one thread each below 10,000
 N_POINTS = n_available(config)
 # which per-model stages run for which models; what is left out, and why (in the report)

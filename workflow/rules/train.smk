@@ -30,6 +30,7 @@ rule train:
         training=TrainSpec.from_config(config),
         backup_dir="results/{run}/models/{model}/backup",
         models=TRAINED,
+        side_by_side=TRAININGS_AT_ONCE,
     script:
         "../scripts/stage.py"
 

@@ -43,7 +43,9 @@ def run(
     backup_dir,
     models: list[str] | None = None,
     threads: int = 1,
+    side_by_side: int = 1,
 ) -> None:
+    """`side_by_side`: trainings the workflow runs at once (the ETA of all models)."""
     from zatlas.plots.train import plot_history
     from zatlas.training import train_model
 
@@ -60,6 +62,7 @@ def run(
         backup_dir,
         later_models=len(untrained(models or [], model_spec.name, encoder)),
         threads=threads,
+        side_by_side=side_by_side,
     )
     plot_history(pd.read_csv(history), title(model_spec.name, "training losses"), figure)
 

@@ -26,7 +26,7 @@ from zatlas.training.devices import (
     make_strategy,
     seed_everything,
 )
-from zatlas.training.eta import cpu_warning, epoch_eta, format_duration, run_eta
+from zatlas.training.eta import cpu_warning, epoch_eta, format_duration, models_after, run_eta
 from zatlas.training.loop import (
     HISTORY_COLUMNS,
     _policy,
@@ -67,6 +67,7 @@ __all__ = [
     "format_duration",
     "make_pipelines",
     "make_strategy",
+    "models_after",
     "run_eta",
     "seed_everything",
     "setup",

@@ -200,15 +200,17 @@ def training_callbacks(
     threads: int | None = None,
     on_cpu: bool = False,
     interval: float = PROGRESS_INTERVAL_S,
+    side_by_side: int = 1,
 ):
     """(loss guard, per-epoch backup, progress logger), in the order fit must run them.
 
     `limit`: the explosion limit of the optimised loss until an epoch has finished (then
     `explode_factor` x its best epoch mean). `later_models`: models still to train after
-    this one (for the run's ETA and the CPU warning), each for `epochs` epochs.
+    this one (for the run's ETA and the CPU warning), each for `epochs` epochs,
+    `side_by_side` of them at a time.
     """
     guard = LossGuard(DivergenceCheck(limit, explode_factor, history))
     logger = ProgressLogger(
-        guard, n_images, epochs, batch_size, later_models, threads, on_cpu, interval
+        guard, n_images, epochs, batch_size, later_models, threads, on_cpu, interval, side_by_side
     )
     return guard, EpochBackup(guard, backup, history), logger

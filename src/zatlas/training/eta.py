@@ -23,11 +23,19 @@ def epoch_eta(batches_done: int, steps: int, seconds: float) -> float:
     return seconds / batches_done * (steps - batches_done)
 
 
+def models_after(later_models: int, side_by_side: int = 1) -> int:
+    """Whole model trainings the run lasts after this one's: the later models beyond those
+    training beside this one now, `side_by_side` at a time (3 models, 2 side by side: one)."""
+    waiting = max(0, later_models - (max(1, side_by_side) - 1))
+    return -(-waiting // max(1, side_by_side))
+
+
 def run_eta(epoch_seconds: list[float], epochs_left: int, later_epochs: int = 0) -> tuple:
     """(seconds left for this model, seconds left for all models) from the median epoch.
 
-    `later_epochs`: the epochs of the models still to train after this one, each over the
-    same images (the AE and the VAEs of one config cost about the same per epoch).
+    `later_epochs`: the epochs the run still lasts after this model's (see models_after),
+    each over the same images (the AE and the VAEs of one config cost about the same per
+    epoch).
     """
     per_epoch = statistics.median(epoch_seconds)
     return per_epoch * epochs_left, per_epoch * (epochs_left + later_epochs)

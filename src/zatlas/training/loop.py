@@ -144,13 +144,15 @@ def train_model(
     callbacks: list | None = None,
     later_models: int = 0,
     threads: int | None = None,
+    side_by_side: int = 1,
 ) -> dict:
     """Fit the model, backing up every epoch in `backup_dir` (never a declared output).
 
     `strategy`: a tf.distribute strategy (default: MirroredStrategy when several GPUs are
     visible). `callbacks`: extra Keras callbacks, run after the backup of each epoch.
     `later_models`: models still to train after this one (progress and CPU warning);
-    `threads`: the CPU threads this job may use (for the warning).
+    `threads`: the CPU threads this job may use (for the warning); `side_by_side`: how
+    many trainings the run has going at once (for the run's ETA).
     """
     import keras
 
@@ -202,6 +204,7 @@ def train_model(
             later_models=later_models,
             threads=threads,
             on_cpu=not on_gpu(devices),
+            side_by_side=side_by_side,
         )
         start = time.perf_counter()
         if done < train.epochs:

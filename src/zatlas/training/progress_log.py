@@ -9,7 +9,14 @@ import time
 
 import keras
 
-from zatlas.training.eta import WARMUP_BATCHES, cpu_warning, epoch_eta, format_duration, run_eta
+from zatlas.training.eta import (
+    WARMUP_BATCHES,
+    cpu_warning,
+    epoch_eta,
+    format_duration,
+    models_after,
+    run_eta,
+)
 
 PROGRESS_INTERVAL_S = 30.0
 
@@ -20,12 +27,23 @@ class ProgressLogger(keras.callbacks.Callback):
     async_safe = True  # prints only; never waits for the step
 
     def __init__(
-        self, guard, n_images, epochs, batch_size, later_models, threads, on_cpu, interval
+        self,
+        guard,
+        n_images,
+        epochs,
+        batch_size,
+        later_models,
+        threads,
+        on_cpu,
+        interval,
+        side_by_side: int = 1,
     ):
         super().__init__()
         self.guard = guard
         self.n_images, self.epochs, self.batch_size = n_images, epochs, batch_size or 1
         self.later_models, self.threads, self.on_cpu = later_models, threads, on_cpu
+        # how long the run lasts after this model: later models, `side_by_side` at a time
+        self.after = models_after(later_models, side_by_side)
         self.interval = interval
         self.seconds: list[float] = []
         self.warning: str | None = None
@@ -65,7 +83,7 @@ class ProgressLogger(keras.callbacks.Callback):
         rate = (done - first) * self.batch_size / (now - then)
         left = (
             self.n_images * (self.epochs - self.epoch + 1) - done * self.batch_size
-        ) + self.later_models * self.epochs * self.n_images
+        ) + self.after * self.epochs * self.n_images
         message = cpu_warning(
             rate, left, self.threads or os.cpu_count() or 1, 1 + self.later_models
         )
@@ -87,9 +105,7 @@ class ProgressLogger(keras.callbacks.Callback):
             )
             return
         self.seconds.append(seconds)
-        mine, everyone = run_eta(
-            self.seconds, self.epochs - epoch - 1, self.later_models * self.epochs
-        )
+        mine, everyone = run_eta(self.seconds, self.epochs - epoch - 1, self.after * self.epochs)
         left = f"about {format_duration(mine)} left"
         if self.later_models:
             left += (
