@@ -68,6 +68,7 @@ def digit_latents(tmp_path_factory):
         spec,
         fit,
         str(out / "backup"),
+        side_by_side=1,
         threads=2,
     )
     encode.run(str(data / "images.npy"), str(out / "encoder.keras"), str(out / "z.npy"))

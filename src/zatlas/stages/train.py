@@ -41,9 +41,9 @@ def run(
     model_spec: ModelSpec,
     training: TrainSpec,
     backup_dir,
+    side_by_side: int,
     models: list[str] | None = None,
     threads: int = 1,
-    side_by_side: int = 1,
 ) -> None:
     """`side_by_side`: trainings the workflow runs at once (the ETA of all models)."""
     from zatlas.plots.train import plot_history
