@@ -1,8 +1,9 @@
 """t-SNE of (a subset of) the latent cloud with openTSNE.
 
 openTSNE computes the repulsive forces by FFT-accelerated interpolation from 10,000 points
-up (Barnes-Hut below, where it is faster), which keeps 165,000 points within minutes; the
-attractive forces use the sparse kNN affinities.
+up, which keeps 165,000 points within minutes, and by Barnes-Hut below (at 3,000 points it
+was faster on clustered latents, slower on diffuse ones, and closer to the exact KL
+divergence: docs/performance.md); the attractive forces use the sparse kNN affinities.
 
 Two optimisation schedules share perplexity, early exaggeration and the iteration count,
 which counts like scikit-learn's `max_iter`: the first 250 iterations are the
