@@ -381,6 +381,9 @@ def test_cpu_warning_counts_every_model_left_at_the_measured_rate():
     # on 16 threads (3,360 images/s) the same run still takes about an hour: warned
     assert "about 58.1 min" in tr.cpu_warning(3360.0, 3 * 24 * 162_770, 16, 3)
     assert tr.cpu_warning(420.0, 2 * 8 * 2400, 2, 2) is None  # the demo: 91 s
+    # two side by side: the third model starts when the first two are done (2 model-lengths)
+    both = tr.cpu_warning(420.0, 3 * 24 * 162_770, 2, 3, wall_images=2 * 24 * 162_770)
+    assert "about 5.2 h for this and 2 more models (11,719,440 images" in both
 
 
 def test_eta_arithmetic_known_answers():
@@ -433,6 +436,16 @@ def test_the_runs_eta_counts_the_models_training_side_by_side(capsys):
     logger.on_epoch_end(0, {"loss": 1.0})
     # median(20, ~0) = 10 s x (2 epochs left + 1 model after this pair x 3 epochs)
     assert "about 20 s left, 50 s for all 3 models still to train" in capsys.readouterr().out
+
+
+def test_the_cpu_warning_counts_the_models_training_side_by_side(capsys):
+    guard = tr.LossGuard(tr.DivergenceCheck(None, None))
+    # the full config on 2 cores: 3 models, 2 side by side, measured at 420 images/s
+    logger = tr.ProgressLogger(guard, 162_770, 24, 128, 2, 1, True, 1e9, side_by_side=2)
+    logger.epoch, logger.warmed = 1, (3, 0.0)
+    logger._maybe_warn(13, 10 * 128 / 420.0)
+    # (this model's 24 epochs less 13 batches + one more model-length) / 420: 5.2 h, not 7.7
+    assert "about 5.2 h for this and 2 more models" in capsys.readouterr().out
 
 
 MIRRORED = textwrap.dedent(

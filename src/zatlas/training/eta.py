@@ -42,14 +42,21 @@ def run_eta(epoch_seconds: list[float], epochs_left: int, later_epochs: int = 0)
 
 
 def cpu_warning(
-    images_per_s: float, images_left: int, threads: int, models: int, long_s: float = LONG_RUN_S
+    images_per_s: float,
+    images_left: int,
+    threads: int,
+    models: int,
+    long_s: float = LONG_RUN_S,
+    wall_images: int | None = None,
 ) -> str | None:
     """A loud warning when training on the CPU alone will take long, from a measured rate.
 
     `images_left`: images still to pass through training, this model's and every later
-    model's; `models`: how many models that counts (this one included).
+    model's; `models`: how many models that counts (this one included); `wall_images`:
+    the images this job's rate must still get through before the last model is done,
+    where models train side by side (default: all of them, one model after another).
     """
-    seconds = images_left / images_per_s
+    seconds = (images_left if wall_images is None else wall_images) / images_per_s
     if seconds < long_s:
         return None
     bar = "!" * 88

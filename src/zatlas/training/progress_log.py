@@ -81,11 +81,13 @@ class ProgressLogger(keras.callbacks.Callback):
         if done - first < 5 or now - then < 2.0:
             return
         rate = (done - first) * self.batch_size / (now - then)
-        left = (
-            self.n_images * (self.epochs - self.epoch + 1) - done * self.batch_size
-        ) + self.after * self.epochs * self.n_images
+        mine = self.n_images * (self.epochs - self.epoch + 1) - done * self.batch_size
         message = cpu_warning(
-            rate, left, self.threads or os.cpu_count() or 1, 1 + self.later_models
+            rate,
+            mine + self.later_models * self.epochs * self.n_images,
+            self.threads or os.cpu_count() or 1,
+            1 + self.later_models,
+            wall_images=mine + self.after * self.epochs * self.n_images,
         )
         self.warning = message or ""
         if message:
