@@ -26,8 +26,9 @@ def epoch_eta(batches_done: int, steps: int, seconds: float) -> float:
 def models_after(later_models: int, side_by_side: int = 1) -> int:
     """Whole model trainings the run lasts after this one's: the later models beyond those
     training beside this one now, `side_by_side` at a time (3 models, 2 side by side: one)."""
-    waiting = max(0, later_models - (max(1, side_by_side) - 1))
-    return -(-waiting // max(1, side_by_side))
+    slots = max(1, side_by_side)
+    waiting = max(0, later_models - (slots - 1))  # the others in this model's batch run now
+    return -(-waiting // slots)
 
 
 def run_eta(epoch_seconds: list[float], epochs_left: int, later_epochs: int = 0) -> tuple:
