@@ -26,11 +26,12 @@ inertia passes over all points grow with N, at the cost per point of the stage's
 step, measured; tsne: a fixed and a per-point cost fitted on the sizes run (two sizes
 with --tsne-points a,b), for every run of the full config; samples, compare, report:
 constant per model. A job's CPU time is its Snakemake benchmark record's, carried from
-the record's last sample to the job's end. Wall time on C cores assumes ideal thread
-scaling: train and encode run one job at a time (they share `gpu=1`) on min(threads, C)
-threads; the analyses run side by side. Each part is then printed beside its full-size
-measurement (benchmarks/full_scale_reference.csv, the numbers of docs/performance.md)
-with the ratio.
+the record's last sample to the job's end. Wall time on C cores without a GPU follows the
+workflow's own scheduling (zatlas.hardware): train and encode jobs on half the cores each
+(up to 8 threads), as many side by side as the cores hold, so the models go through in
+waves; the analyses side by side; ideal thread scaling within a job. Each part is then
+printed beside its full-size measurement (benchmarks/full_scale_reference.csv, the numbers
+of docs/performance.md) with the ratio.
 
 At reduced N the k-means sweep costs about what it costs at full size (each fit runs on a
 20,000-point subset), so on a busy machine it dominates a short rehearsal: leave it out
@@ -63,7 +64,7 @@ BLOG_RULES = ["radius", "pca", "tsne", "kmeans", "vae_stats", "samples"]
 EXPECTED = {"acquire", "prepare", "train", "encode", "radius", "axes", "pca", "tsne"}
 EXPECTED |= {"kmeans", "vae_stats", "samples"}
 PER_N = {"acquire", "prepare", "radius", "axes", "pca", "vae_stats", "kmeans", "inertia"}
-THREADS = {"train": 8, "encode": 4, "prepare": 4, "tsne": 4, "kmeans": 4, "inertia": 4, "pca": 2}
+THREADS = {"prepare": 4, "tsne": 4, "kmeans": 4, "inertia": 4, "pca": 2}
 
 
 def rehearsal_config(args) -> dict:
@@ -594,14 +595,27 @@ def _mapped(rule: str, cfg: dict) -> float:
     }.get(rule, 0.0)
 
 
-def wall_on(table: pd.DataFrame, cores: int) -> dict:
-    """Seconds per part on `cores` cores, under ideal thread scaling."""
+def wall_on(table: pd.DataFrame, cores: int, n_models: int) -> dict:
+    """Seconds per part on `cores` cores without a GPU, scheduled as the workflow schedules
+    them (zatlas.hardware): each training and encoding job on `model_threads` threads,
+    `trainings_at_once` of them side by side, so the models go through in waves; the other
+    rules on their rule's threads, the analyses side by side; ideal thread scaling within
+    a job. The parts add up one after another: the analyses of finished models that run
+    beside a last, partly empty wave of training are not taken off (an upper bound)."""
+    from zatlas.hardware import model_threads, trainings_at_once
+
+    threads = model_threads(cores, gpu=False)
+    waves = -(-n_models // trainings_at_once(cores, False, threads))
     parts = {}
     for rule in ("acquire", "prepare", "train", "encode"):
         row = table[table["rule"] == rule]
-        if len(row):
-            threads = min(THREADS.get(rule, 1), cores)
-            parts[rule] = float(row["full_cpu_s"].iloc[0]) / threads
+        if not len(row):
+            continue
+        cpu = float(row["full_cpu_s"].iloc[0])
+        if rule in ("train", "encode"):
+            parts[rule] = waves * cpu / n_models / threads
+        else:
+            parts[rule] = cpu / min(THREADS.get(rule, 1), cores)
     rest = table[~table["rule"].isin(list(parts))]
     longest = max(
         (r.full_max_job_cpu_s / min(THREADS.get(r.rule, 1), cores) for r in rest.itertuples()),
@@ -670,9 +684,10 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
         + ", ".join(f"{k} {gb(v)}" for k, v in full_sizes.items())
         + f"; total {gb(sum(full_sizes.values()))}"
     )
-    print("\nfull config, ideal thread scaling (train 8 threads, encode 4, one at a time):")
+    n_models = len(full["models"])
+    print("\nfull config without a GPU, as the workflow schedules it (ideal thread scaling):")
     for cores in (2, 16):
-        parts = wall_on(table, cores)
+        parts = wall_on(table, cores, n_models)
         print(f"  {cores:2d} cores: " + ", ".join(f"{k} {hours(v)}" for k, v in parts.items()))
     check = train_from_rehearsal(jobs, cfg, full, probes)
     if check is not None:
@@ -694,7 +709,7 @@ def report(workdir: Path, cfg: dict, total_wall: float | None) -> None:
                 "rules": table.to_dict(orient="records"),
                 "disk_rehearsal": sizes,
                 "disk_full": full_sizes,
-                "wall_full": {c: wall_on(table, c) for c in (2, 16)},
+                "wall_full": {c: wall_on(table, c, n_models) for c in (2, 16)},
                 "against_reference": versus.to_dict(orient="records"),
                 "probes": {
                     k: {str(j): v for j, v in p.items()} if isinstance(p, dict) else p

@@ -146,6 +146,36 @@ def test_full_scale_train_row_uses_the_probe_rates_per_model_kind():
     assert got == pytest.approx(30 + 24 * 162_770 * 0.017 + 24 * 19_867 * 0.006, rel=1e-12)
 
 
+def test_full_scale_wall_time_trains_the_models_in_waves_as_the_workflow_schedules_them():
+    # without a GPU a training job gets half the cores (up to 8 threads) and as many train
+    # side by side as the cores hold: 3 models on 2 cores are two waves on one thread each
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    table = pd.DataFrame(
+        [
+            {"rule": "prepare", "full_cpu_s": 400.0, "full_max_job_cpu_s": 400.0},
+            {"rule": "train", "full_cpu_s": 3 * 7200.0, "full_max_job_cpu_s": 7200.0},
+            {"rule": "encode", "full_cpu_s": 3 * 600.0, "full_max_job_cpu_s": 600.0},
+            {"rule": "tsne", "full_cpu_s": 900.0, "full_max_job_cpu_s": 100.0},
+            {"rule": "radius", "full_cpu_s": 300.0, "full_max_job_cpu_s": 100.0},
+        ]
+    )
+    two = full_scale.wall_on(table, 2, 3)
+    assert two["train"] == pytest.approx(2 * 7200)  # not 3 x 7200 / 2
+    assert two["encode"] == pytest.approx(2 * 600)
+    assert two["prepare"] == pytest.approx(200)
+    assert two["analyses"] == pytest.approx((900 + 300) / 2)
+    assert two["total"] == pytest.approx(14400 + 1200 + 200 + 600)
+    # 16 cores: 8 threads per model, 2 side by side, again two waves
+    assert full_scale.wall_on(table, 16, 3)["train"] == pytest.approx(2 * 7200 / 8)
+    # 2 models on 2 cores: one wave
+    two_models = table.assign(full_cpu_s=[400.0, 2 * 7200.0, 2 * 600.0, 900.0, 300.0])
+    assert full_scale.wall_on(two_models, 2, 2)["train"] == pytest.approx(7200)
+    # 4 cores: 2 threads each, 2 side by side
+    assert full_scale.wall_on(table, 4, 3)["train"] == pytest.approx(2 * 7200 / 2)
+
+
 def test_full_scale_compares_each_part_at_the_n_its_reference_was_measured_at():
     sys.path.insert(0, str(REPO / "benchmarks"))
     import full_scale
