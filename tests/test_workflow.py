@@ -121,6 +121,26 @@ def test_report_shows_every_figure_and_table(smoke_run):
     assert int(re.search(r"per job \((\d+) jobs\)", html).group(1)) == n_bench
 
 
+def _jobs_of(proc, rule: str) -> int:
+    found = re.search(rf"^{rule}\s+(\d+)$", proc.stdout + proc.stderr, re.M)
+    return int(found.group(1)) if found else 0
+
+
+def test_other_cores_or_one_more_model_retrain_no_finished_model(smoke_run, tmp_path):
+    # a train job is told, for its ETA only, how many models train side by side (from
+    # --cores) and which models the run has: neither may make Snakemake retrain a model
+    work = smoke_run.parent.parent
+    same = snakemake(work, work / "tiny.yaml", "-n", "--cores", "1")
+    assert same.returncode == 0, same.stderr[-3000:]
+    assert _jobs_of(same, "train") == 0, same.stdout + same.stderr
+    grown = {**TINY, "models": {**TINY["models"], "vae_big": {"type": "vae", "kl_factor": 5.0}}}
+    (tmp_path / "grown.yaml").write_text(yaml.safe_dump(grown))
+    more = snakemake(work, tmp_path / "grown.yaml", "-n", "--cores", "2")
+    assert more.returncode == 0, more.stderr[-3000:]
+    assert _jobs_of(more, "train") == 1, more.stdout + more.stderr
+    assert "model=vae_big" in more.stdout + more.stderr
+
+
 def test_bad_config_stops_at_parse_time_naming_the_key(tmp_path):
     bad = {**TINY, "architecture": {"z_dim": -3}}
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))

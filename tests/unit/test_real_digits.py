@@ -69,6 +69,7 @@ def digit_latents(tmp_path_factory):
         fit,
         str(out / "backup"),
         side_by_side=1,
+        trained="ae",
         threads=2,
     )
     encode.run(str(data / "images.npy"), str(out / "encoder.keras"), str(out / "z.npy"))

@@ -5,7 +5,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcards
+from snakemake.iocontainers import (
+    InputFiles,
+    Log,
+    OutputFiles,
+    Params,
+    ResourceList,
+    Wildcards,
+)
 
 from zatlas.registry import STAGES, report_stages
 from zatlas.stages import binding as bind_module
@@ -14,7 +21,9 @@ from zatlas.stages.binding import BindingError, arguments
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _job(inputs=None, outputs=None, params=None, wildcards=None, rule="radius", log=None):
+def _job(
+    inputs=None, outputs=None, params=None, wildcards=None, rule="radius", log=None, resources=None
+):
     def named(cls, mapping):
         section = cls()
         for name, value in (mapping or {}).items():
@@ -28,6 +37,7 @@ def _job(inputs=None, outputs=None, params=None, wildcards=None, rule="radius", 
         output=named(OutputFiles, outputs),
         params=named(Params, params),
         wildcards=named(Wildcards, wildcards),
+        resources=ResourceList(fromdict={"_cores": 3, "mem_mb": 1000, **(resources or {})}),
         threads=3,
         log=Log([log]) if log else Log(),
     )
@@ -106,6 +116,21 @@ def test_bind_runs_the_stage_module_of_the_rule(tmp_path, monkeypatch):
     bind_module.bind(job, "encode")
     assert calls == {"module": "zatlas.stages.encode", "z": "z.npy", "model": "vae"}
     assert (tmp_path / "x.log").exists()
+
+
+def test_bind_passes_the_resources_a_stage_asks_for_and_no_others(tmp_path, monkeypatch):
+    # a fact about the schedule reaches the stage as a resource: unlike a param, a resource
+    # that changes (another --cores) makes Snakemake rerun nothing
+    calls = {}
+
+    def run(z, side_by_side, threads=1):
+        calls.update(z=z, side_by_side=side_by_side, threads=threads)
+
+    fake = SimpleNamespace(run=run)
+    monkeypatch.setattr(bind_module.importlib, "import_module", lambda name: fake)
+    job = _job({"z": "z.npy"}, resources={"side_by_side": 2}, log=str(tmp_path / "x.log"))
+    bind_module.bind(job, "train")
+    assert calls == {"z": "z.npy", "side_by_side": 2, "threads": 3}
 
 
 def test_every_rule_runs_the_one_script_and_has_a_stage_module_and_a_registry_entry():

@@ -21,16 +21,18 @@ rule train:
     conda:
         "../../envs/zatlas.yaml"
     threads: MODEL_THREADS
+    # side_by_side and trained only feed the run's ETA: as resources, not params, so that
+    # another --cores or one more model in the config retrains no finished model
     resources:
         gpu=GPU,
         mem_mb=16000,
         runtime=720,
+        side_by_side=TRAININGS_AT_ONCE,
+        trained=",".join(TRAINED),
     params:
         model_spec=model_spec,
         training=TrainSpec.from_config(config),
         backup_dir="results/{run}/models/{model}/backup",
-        models=TRAINED,
-        side_by_side=TRAININGS_AT_ONCE,
     script:
         "../scripts/stage.py"
 

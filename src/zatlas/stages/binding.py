@@ -37,8 +37,8 @@ def _named(section, what: str, rule: str) -> dict:
 
 def arguments(func: Callable, rule: str, sections: Mapping[str, Mapping], implicit: Mapping):
     """Keywords for `func` from the rule's named `sections` (input, output, params: all
-    must match the signature) and `implicit` values (wildcards, threads: passed when the
-    signature asks for them)."""
+    must match the signature) and `implicit` values (wildcards, resources, threads: passed
+    when the signature asks for them)."""
     params = inspect.signature(func).parameters
     kwargs: dict = {}
     where: dict[str, str] = {}
@@ -105,6 +105,11 @@ def bind(smk, stage: str | None = None):
     sections = {
         what: _named(getattr(smk, what), what, rule) for what in ("input", "output", "params")
     }
-    implicit = {**_named(smk.wildcards, "wildcard", rule), "threads": smk.threads}
+    # resources too, for facts about the schedule that must not rerun a job (params do)
+    implicit = {
+        **_named(smk.wildcards, "wildcard", rule),
+        **_named(smk.resources, "resource", rule),
+        "threads": smk.threads,
+    }
     kwargs = arguments(module.run, rule, sections, implicit)
     return run_stage(module.run, smk.log[0] if smk.log else None, name=stage, **kwargs)

@@ -42,10 +42,12 @@ def run(
     training: TrainSpec,
     backup_dir,
     side_by_side: int,
-    models: list[str] | None = None,
+    trained: str,
     threads: int = 1,
 ) -> None:
-    """`side_by_side`: trainings the workflow runs at once (the ETA of all models)."""
+    """`side_by_side`: trainings the workflow runs at once; `trained`: the config's trained
+    models, comma-separated (both for the ETA of all models only: the rule hands them over
+    as resources, which unlike params make Snakemake rerun nothing)."""
     from zatlas.plots.train import plot_history
     from zatlas.training import train_model
 
@@ -60,7 +62,7 @@ def run(
         history,
         summary,
         backup_dir,
-        later_models=len(untrained(models or [], model_spec.name, encoder)),
+        later_models=len(untrained(trained.split(","), model_spec.name, encoder)),
         threads=threads,
         side_by_side=side_by_side,
     )
