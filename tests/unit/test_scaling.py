@@ -176,6 +176,23 @@ def test_full_scale_wall_time_trains_the_models_in_waves_as_the_workflow_schedul
     assert full_scale.wall_on(table, 4, 3)["train"] == pytest.approx(2 * 7200 / 2)
 
 
+def test_the_lloyd_probe_times_a_step_as_the_stage_takes_it(monkeypatch):
+    # the stage sums |x|^2 once per sweep and passes it to every Lloyd step; a probe
+    # step without it also timed that pass, and k-means came out twice its cost
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    from zatlas.analysis import kmeans
+
+    given = []
+    monkeypatch.setattr(
+        kmeans, "lloyd_step", lambda x, centres, x_sq_total=None: given.append(x_sq_total)
+    )
+    got = full_scale.probe_lloyd([2, 4], d=3, n=50)
+    assert set(got) == {2, 4} and all(v >= 0 for v in got.values())
+    assert given and all(g is not None for g in given)
+
+
 def test_full_scale_compares_each_part_at_the_n_its_reference_was_measured_at():
     sys.path.insert(0, str(REPO / "benchmarks"))
     import full_scale
