@@ -341,6 +341,16 @@ def full_config() -> dict:
     return validate_config(cfg, REPO / "workflow" / "schemas" / "config.schema.yaml")
 
 
+def until_rules(stages) -> list[str]:
+    """Snakemake's `--until` for the stages named: each stage with the rules that run it
+    under another name (encode's `encode_vae`), which `--until encode` alone would miss."""
+    sys.path.insert(0, str(REPO / "src"))
+    from zatlas.registry import RULE_ALIASES
+
+    rules = [r for stage in stages for r in (stage, *RULE_ALIASES.get(stage, ()))]
+    return list(dict.fromkeys(rules))
+
+
 def run_pipeline(workdir: Path, cfg: dict, cores: int, niceness: int, rules) -> float:
     cfg_path = workdir / "rehearsal.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
@@ -752,7 +762,8 @@ def main() -> None:
     parser.add_argument(
         "--rules",
         default=",".join(BLOG_RULES),
-        help="the last rules to run, comma-separated (their inputs run too)",
+        help="the last stages to run, comma-separated (their inputs run too; encode "
+        "includes the VAEs' encode_vae)",
     )
     parser.add_argument("--workdir", help="keep the run here (default: a temporary folder)")
     parser.add_argument("--analyse-only", action="store_true", help="re-read --workdir")
@@ -780,7 +791,7 @@ def main() -> None:
         os.nice(args.nice)
     if not args.no_probe:
         run_probes(work, args)
-    wall = run_pipeline(work, cfg, args.cores, 0, args.rules.split(","))
+    wall = run_pipeline(work, cfg, args.cores, 0, until_rules(args.rules.split(",")))
     if not args.no_probe and "kmeans" in args.rules.split(","):
         probes = json.loads((work / "probes.json").read_text())
         probes["kmeans"] = probe_kmeans(work, full_config_defaults(cfg))

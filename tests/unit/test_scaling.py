@@ -193,6 +193,15 @@ def test_the_lloyd_probe_times_a_step_as_the_stage_takes_it(monkeypatch):
     assert given and all(g is not None for g in given)
 
 
+def test_full_scale_runs_a_stage_under_every_rule_name_it_has():
+    # `--until encode` alone leaves the VAEs unencoded: their rule is encode_vae
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import full_scale
+
+    got = full_scale.until_rules(["encode", "radius", "encode"])
+    assert got == ["encode", "encode_vae", "radius"]
+
+
 def test_full_scale_compares_each_part_at_the_n_its_reference_was_measured_at():
     sys.path.insert(0, str(REPO / "benchmarks"))
     import full_scale
