@@ -791,8 +791,9 @@ def main() -> None:
         os.nice(args.nice)
     if not args.no_probe:
         run_probes(work, args)
-    wall = run_pipeline(work, cfg, args.cores, 0, until_rules(args.rules.split(",")))
-    if not args.no_probe and "kmeans" in args.rules.split(","):
+    stages = args.rules.split(",")
+    wall = run_pipeline(work, cfg, args.cores, 0, until_rules(stages))
+    if not args.no_probe and "kmeans" in stages:
         probes = json.loads((work / "probes.json").read_text())
         probes["kmeans"] = probe_kmeans(work, full_config_defaults(cfg))
         (work / "probes.json").write_text(json.dumps(probes, indent=2))
