@@ -338,3 +338,37 @@ def test_one_name_per_stage_everywhere():
             assert path.stem in BY_NAME and BY_NAME[path.stem].report, path.stem
         for stem in files:
             assert f"/{path.stem}/{stem}." in blocks[path.stem].replace("{{", "{"), stem
+
+
+JAX_JOB = """
+import jax
+import numpy as np
+
+from zatlas.stages.files import limit_threads
+
+limit_threads(1, tensorflow=True)  # as every Keras stage starts
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)  # this program is tiny
+jax.jit(lambda x: x * 2.0 + 1.0)(np.ones(3, np.float32)).block_until_ready()
+print(jax.config.jax_compilation_cache_dir)
+"""
+
+
+def test_a_keras_job_under_jax_keeps_its_compiled_programs_under_resources(tmp_path):
+    pytest.importorskip("jax")
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", JAX_JOB],
+        cwd=tmp_path,
+        env={**env, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO / "src")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cache = tmp_path / "resources" / "jax-cache"
+    assert proc.stdout.split()[-1] == str(cache)
+    assert [p for p in cache.iterdir() if p.is_file()], "no compiled program was kept"

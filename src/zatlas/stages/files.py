@@ -33,9 +33,26 @@ def title(model: str, what: str) -> str:
     return f"{model}: {what}"
 
 
+# JAX's persistent cache of compiled XLA programs, kept across jobs and runs like the
+# downloads: a model's train, encode and decode programs compile once, and the config's
+# models share theirs when they share an architecture (the same program, other weights).
+JAX_CACHE = "resources/jax-cache"
+
+
+def use_jax_cache(folder: str | os.PathLike = JAX_CACHE) -> str:
+    """Keep JAX's compiled programs in `folder`, unless JAX_COMPILATION_CACHE_DIR (read by
+    JAX itself) names another; returns the folder in use. Call before the first compile."""
+    import jax
+
+    if not jax.config.jax_compilation_cache_dir:
+        jax.config.update("jax_compilation_cache_dir", str(Path(folder).resolve()))
+    return jax.config.jax_compilation_cache_dir
+
+
 def limit_threads(threads: int, tensorflow: bool = False) -> None:
     """Honour the rule's thread count in BLAS/OpenMP (set before numpy does heavy work) and,
-    with `tensorflow`, in TensorFlow's op pools (before TensorFlow runs its first op)."""
+    with `tensorflow` (a Keras job), in TensorFlow's op pools (before TensorFlow runs its
+    first op); under JAX, keep its compiled programs in JAX_CACHE instead."""
     from threadpoolctl import threadpool_limits
 
     threads = max(int(threads), 1)
@@ -44,6 +61,8 @@ def limit_threads(threads: int, tensorflow: bool = False) -> None:
     if tensorflow:
         import keras
 
+        if keras.backend.backend() == "jax":
+            use_jax_cache()
         if keras.backend.backend() != "tensorflow":
             return
         import tensorflow as tf
