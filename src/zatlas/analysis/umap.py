@@ -8,6 +8,8 @@ study needs more than speed at these sizes.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
 import sys
@@ -24,15 +26,31 @@ _CACHED_PACKAGES = ("umap", "pynndescent")
 
 def enable_numba_cache(cache_dir: str | os.PathLike) -> int:
     """Cache the compiled numba functions of umap-learn and pynndescent in `cache_dir`
-    (NUMBA_CACHE_DIR, when set, wins); returns how many functions were switched on."""
+    (NUMBA_CACHE_DIR, when set, wins) and fill that cache once: the first process compiles
+    `run_umap`'s small-data path (about 30 s of CPU) while holding a lock on the folder, and
+    a UMAP job started meanwhile waits for it, then loads the code instead of compiling it
+    too. Returns how many functions were switched on."""
     from numba.core import config
+
+    if not config.CACHE_DIR:  # before the import: pynndescent's cached functions go there too
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        config.CACHE_DIR = str(cache_dir)
+    with _compiling_alone(Path(config.CACHE_DIR)):
+        switched = _cache_umaps_functions()
+        # a warm cache makes this 0.5 s; a cold one is filled here, under the lock
+        run_umap(_WARM_UP, n_neighbors=5, min_dist=0.1, seed=0, n_epochs=10)
+    return switched
+
+
+# random points: the types, not the values, decide what numba compiles
+_WARM_UP = np.random.default_rng(0).normal(size=(24, 4)).astype(np.float32)
+
+
+def _cache_umaps_functions() -> int:
     from numba.core.caching import NullCache
     from numba.core.registry import CPUDispatcher
 
     _import_umap()
-    if not config.CACHE_DIR:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        config.CACHE_DIR = str(cache_dir)
     switched = 0
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in _CACHED_PACKAGES:
@@ -42,6 +60,19 @@ def enable_numba_cache(cache_dir: str | os.PathLike) -> int:
                 value.enable_caching()
                 switched += 1
     return switched
+
+
+@contextlib.contextmanager
+def _compiling_alone(folder: Path):
+    """An exclusive lock on `folder`'s .compile.lock while the block runs; where the file
+    system has no locks (some cluster file systems), no lock: each job compiles for itself."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".compile.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield  # closing the file releases the lock
 
 
 def _import_umap():
