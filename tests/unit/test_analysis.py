@@ -287,9 +287,13 @@ def test_tsne_stops_match_runs_of_that_length():
 
 # exact neighbours below 1,000 points; Annoy above, approximate (seed-dependent) in 64-d
 @pytest.mark.parametrize(("n", "d"), [(400, 12), (1500, 64)])
-def test_tsne_map_is_opentsnes_own_bit_for_bit(n, d):
+def test_tsne_map_is_opentsnes_own_bit_for_bit(n, d, monkeypatch):
     from openTSNE import TSNE
 
+    # openTSNE imports pynndescent only to ask whether it is there, then takes Annoy for
+    # Euclidean data anyway: without this, a fresh checkout compiled pynndescent's numba
+    # code here (about 16 CPU-s; 36 s of a suite's wall time)
+    monkeypatch.setitem(sys.modules, "pynndescent", None)
     x = gaussian(n, d)  # no clusters: Annoy's neighbours depend on its seed
     theirs = TSNE(perplexity=25, initialization="pca", random_state=3, n_jobs=1).prepare_initial(x)
     theirs.optimize(n_iter=30, exaggeration=12, learning_rate=n / 12, momentum=0.8, inplace=True)
