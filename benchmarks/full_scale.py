@@ -64,7 +64,6 @@ BLOG_RULES = ["radius", "pca", "tsne", "kmeans", "vae_stats", "samples"]
 EXPECTED = {"acquire", "prepare", "train", "encode", "radius", "axes", "pca", "tsne"}
 EXPECTED |= {"kmeans", "vae_stats", "samples"}
 PER_N = {"acquire", "prepare", "radius", "axes", "pca", "vae_stats", "kmeans", "inertia"}
-THREADS = {"prepare": 4, "tsne": 4, "kmeans": 4, "inertia": 4, "pca": 2}
 
 
 def rehearsal_config(args) -> dict:
@@ -618,8 +617,9 @@ def wall_on(table: pd.DataFrame, cores: int, n_models: int) -> dict:
     rules on their rule's threads, the analyses side by side; ideal thread scaling within
     a job. The parts add up one after another: the analyses of finished models that run
     beside a last, partly empty wave of training are not taken off (an upper bound)."""
-    from zatlas.hardware import model_threads, trainings_at_once
+    from zatlas.hardware import MOST_THREADS, model_threads, trainings_at_once
 
+    most = {**MOST_THREADS, "inertia": MOST_THREADS["kmeans"]}  # a part of the kmeans job
     threads = model_threads(cores, gpu=False)
     waves = -(-n_models // trainings_at_once(cores, False, threads))
     parts = {}
@@ -631,10 +631,10 @@ def wall_on(table: pd.DataFrame, cores: int, n_models: int) -> dict:
         if rule in ("train", "encode"):
             parts[rule] = waves * cpu / n_models / threads
         else:
-            parts[rule] = cpu / min(THREADS.get(rule, 1), cores)
+            parts[rule] = cpu / min(most.get(rule, 1), cores)
     rest = table[~table["rule"].isin(list(parts))]
     longest = max(
-        (r.full_max_job_cpu_s / min(THREADS.get(r.rule, 1), cores) for r in rest.itertuples()),
+        (r.full_max_job_cpu_s / min(most.get(r.rule, 1), cores) for r in rest.itertuples()),
         default=0.0,
     )
     parts["analyses"] = max(rest["full_cpu_s"].sum() / cores, longest)

@@ -46,6 +46,24 @@ def trainings_at_once(cores: int | None, gpu: bool, threads: int) -> int:
 SMALL_POINTS = 10_000
 
 
+# The most threads a job of each rule reserves (analysis rules: from SMALL_POINTS up); the
+# rules not named take one. One table for the rules and for the full study's wall-time
+# estimate (benchmarks/full_scale.py).
+MOST_THREADS = {
+    "prepare": 4,
+    "pca": 2,
+    "tsne": 4,
+    "kmeans": 4,
+    "structure": 4,
+    "intrinsic_dim": 4,
+    "sampling": 4,
+    "attributes": 4,
+    "traversals": 2,
+    "interpolations": 4,
+    "explore": 2,
+}
+
+
 def analysis_threads(n_points: int, most: int) -> int:
     """Threads an analysis job reserves for `n_points` latent points (its rule's `most`
     from SMALL_POINTS up)."""

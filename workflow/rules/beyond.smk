@@ -16,7 +16,7 @@ rule structure:
         benchmarks("structure/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["structure"])
     resources:
         mem_mb=8000,
     params:
@@ -46,7 +46,7 @@ rule intrinsic_dim:
         benchmarks("intrinsic_dim/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["intrinsic_dim"])
     resources:
         mem_mb=8000,
     params:
@@ -74,7 +74,7 @@ rule sampling:
         model=one_of(PLAN["sampling"]),
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["sampling"])
     resources:
         gpu=GPU,
         mem_mb=8000,
@@ -103,7 +103,7 @@ rule attributes:
         benchmarks("attributes/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["attributes"])
     resources:
         mem_mb=8000,
     params:

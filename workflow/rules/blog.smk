@@ -58,7 +58,7 @@ rule pca:
         benchmarks("pca/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 2)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["pca"])
     params:
         settings=ANALYSIS["pca"],
         scale=ANALYSIS["scale"],
@@ -84,7 +84,7 @@ rule tsne:
         benchmarks("tsne/{model}_{variant}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: lambda wildcards: analysis_threads(TSNE[wildcards.variant]["n_points"], 4)
+    threads: lambda w: analysis_threads(TSNE[w.variant]["n_points"], MOST_THREADS["tsne"])
     resources:
         mem_mb=8000,
     params:
@@ -109,7 +109,7 @@ rule kmeans:
         benchmarks("kmeans/{model}.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["kmeans"])
     resources:
         mem_mb=8000,
     params:

@@ -16,6 +16,7 @@ from zatlas.config_file import check_config_files
 from zatlas.data.dataset import attribute_names, folder_fingerprint, table_fingerprints
 from zatlas.errors import ConfigError
 from zatlas.hardware import (
+    MOST_THREADS,
     analysis_threads,
     model_threads,
     nvidia_device_present,

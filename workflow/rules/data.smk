@@ -33,7 +33,7 @@ rule prepare:
         benchmarks("prepare/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: 4
+    threads: MOST_THREADS["prepare"]
     resources:
         mem_mb=4000,
     params:

@@ -25,7 +25,7 @@ rule traversals:
         model=one_of(PLAN["traversals"]),
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 2)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["traversals"])
     resources:
         gpu=GPU,
         mem_mb=4000,
@@ -54,7 +54,7 @@ rule interpolations:
         model=one_of(PLAN["interpolations"]),
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 4)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["interpolations"])
     resources:
         gpu=GPU,
         mem_mb=8000,
@@ -88,7 +88,7 @@ rule explore:
         benchmarks("explore/all.tsv")
     conda:
         "../../envs/zatlas.yaml"
-    threads: analysis_threads(N_POINTS, 2)
+    threads: analysis_threads(N_POINTS, MOST_THREADS["explore"])
     resources:
         mem_mb=8000,
     params:
