@@ -25,17 +25,20 @@ _CACHED_PACKAGES = ("umap", "pynndescent")
 
 
 def enable_numba_cache(cache_dir: str | os.PathLike) -> int:
-    """Cache the compiled numba functions of umap-learn and pynndescent in `cache_dir`
-    (NUMBA_CACHE_DIR, when set, wins) and fill that cache once: the first process compiles
-    `run_umap`'s small-data path (about 30 s of CPU) while holding a lock on the folder, and
-    a UMAP job started meanwhile waits for it, then loads the code instead of compiling it
-    too. Returns how many functions were switched on."""
+    """Cache the compiled numba functions of umap-learn and pynndescent that their authors
+    did not declare cache=True in `cache_dir` (NUMBA_CACHE_DIR, when set, wins), and fill the
+    caches once: the first process compiles `run_umap`'s small-data path (12 to 30 s of CPU)
+    while holding a lock on the folder, and a UMAP job started meanwhile waits for it, then
+    loads the code instead of compiling it too. Returns how many functions were switched on."""
     from numba.core import config
 
-    if not config.CACHE_DIR:  # before the import: pynndescent's cached functions go there too
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        config.CACHE_DIR = str(cache_dir)
-    with _compiling_alone(Path(config.CACHE_DIR)):
+    with _compiling_alone(Path(config.CACHE_DIR or cache_dir)):
+        # pynndescent declares its own functions cache=True: numba keeps those beside the
+        # package (where writable), so that every run folder shares them
+        _import_umap()
+        if not config.CACHE_DIR:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            config.CACHE_DIR = str(cache_dir)
         switched = _cache_umaps_functions()
         # a warm cache makes this 0.5 s; a cold one is filled here, under the lock
         run_umap(_WARM_UP, n_neighbors=5, min_dist=0.1, seed=0, n_epochs=10)
@@ -50,7 +53,6 @@ def _cache_umaps_functions() -> int:
     from numba.core.caching import NullCache
     from numba.core.registry import CPUDispatcher
 
-    _import_umap()
     switched = 0
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in _CACHED_PACKAGES:
