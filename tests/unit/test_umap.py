@@ -41,6 +41,7 @@ def test_stage_separates_planted_clusters_and_scores_against_z(tmp_path):
         min_dist=0.1,
         recall_queries=100,
         seed=0,
+        numba_cache=tmp_path / "numba",  # as the rule runs it (NUMBA_CACHE_DIR wins)
     )
     rows = {r["variant"]: r for r in json.loads((tmp_path / "s.json").read_text())["variants"]}
     assert set(rows) == {"z-n300", "pca2-n300"}
