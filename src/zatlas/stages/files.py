@@ -61,9 +61,10 @@ def limit_threads(threads: int, tensorflow: bool = False) -> None:
     if tensorflow:
         import keras
 
-        if keras.backend.backend() == "jax":
+        backend = keras.backend.backend()
+        if backend == "jax":
             use_jax_cache()
-        if keras.backend.backend() != "tensorflow":
+        if backend != "tensorflow":
             return
         import tensorflow as tf
 
